@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { MAX_REQUEST_ID_LENGTH, MAX_TYPE_NAME_LENGTH, PROTOCOL_VERSION } from './limits.js';
+
+export const RequestIdSchema = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
+export const TypeNameSchema = z.string().min(1).max(MAX_TYPE_NAME_LENGTH);
+
+export const RequestEnvelopeSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  id: RequestIdSchema,
+  type: TypeNameSchema,
+  payload: z.unknown(),
+});
+
+/** The error half of a reply: `code` is stable (a ProtocolError code, a transport code or a handler's own). */
+export const ErrorBodySchema = z.object({
+  code: z.string().min(1).max(64),
+  message: z.string(),
+});
+
+export const OkReplyEnvelopeSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  id: RequestIdSchema,
+  ok: z.literal(true),
+  payload: z.unknown(),
+});
+
+export const ErrorReplyEnvelopeSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  id: RequestIdSchema,
+  ok: z.literal(false),
+  error: ErrorBodySchema,
+});
+
+export const ReplyEnvelopeSchema = z.discriminatedUnion('ok', [
+  OkReplyEnvelopeSchema,
+  ErrorReplyEnvelopeSchema,
+]);
+
+export type RequestEnvelope = z.infer<typeof RequestEnvelopeSchema>;
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+export type OkReplyEnvelope = z.infer<typeof OkReplyEnvelopeSchema>;
+export type ErrorReplyEnvelope = z.infer<typeof ErrorReplyEnvelopeSchema>;
+export type ReplyEnvelope = z.infer<typeof ReplyEnvelopeSchema>;
+
+export function okReply(id: string, payload: unknown): OkReplyEnvelope {
+  return { v: PROTOCOL_VERSION, id, ok: true, payload };
+}
+
+export function errorReply(id: string, code: string, message: string): ErrorReplyEnvelope {
+  return { v: PROTOCOL_VERSION, id, ok: false, error: { code, message } };
+}

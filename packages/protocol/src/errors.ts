@@ -1,0 +1,42 @@
+/** Stable codes for every way a message can fail to decode or validate. Other tools match on these. */
+export const PROTOCOL_ERROR_CODES = [
+  'EMPTY',
+  'TOO_LARGE',
+  'TOO_DEEP',
+  'INVALID_UTF8',
+  'MALFORMED',
+  'BAD_VERSION',
+  'UNKNOWN_TYPE',
+  'INVALID_PAYLOAD',
+  'NOT_TERMINATED',
+  'PATH_TOO_LONG',
+  'PATH_INVALID',
+] as const;
+
+export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
+
+export interface ProtocolErrorDetails {
+  /** The envelope or payload field at fault, as a dotted path (e.g. `payload.text`). */
+  field?: string;
+  /** The request id, when it could be read: a server uses it to address its error reply. */
+  requestId?: string;
+}
+
+/** The one error type that decoding and validation throw; never a raw ZodError or SyntaxError. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  readonly code: ProtocolErrorCode;
+  readonly field: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(code: ProtocolErrorCode, message: string, details: ProtocolErrorDetails = {}) {
+    super(message);
+    this.code = code;
+    this.field = details.field;
+    this.requestId = details.requestId;
+  }
+}
+
+export function isProtocolError(value: unknown): value is ProtocolError {
+  return value instanceof ProtocolError;
+}

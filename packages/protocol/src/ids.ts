@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+
+/** A random client id: with a per-client counter it makes request ids unique across clients and restarts. */
+export function createClientId(): string {
+  return randomBytes(8).toString('base64url');
+}
+
+/** Request ids are `clientId:counter`, so a server can tell resends (same id) from new requests. */
+export function createRequestIdGenerator(clientId: string = createClientId()): () => string {
+  let counter = 0;
+  return () => {
+    counter++;
+    return `${clientId}:${counter.toString(36)}`;
+  };
+}
+
+/** The client part of a request id, used to bound a server's memory per client. */
+export function clientIdOf(requestId: string): string {
+  const separator = requestId.lastIndexOf(':');
+  return separator === -1 ? requestId : requestId.slice(0, separator);
+}

@@ -1,0 +1,141 @@
+import { isUtf8 } from 'node:buffer';
+import type { ErrorBody, ReplyEnvelope, RequestEnvelope } from './envelope.js';
+import { ProtocolError } from './errors.js';
+import { assertJsonDepth } from './json-limits.js';
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  MAX_REQUEST_ID_LENGTH,
+  MAX_TYPE_NAME_LENGTH,
+  PROTOCOL_VERSION,
+} from './limits.js';
+
+export interface JsonLimits {
+  /** Largest encoded message accepted or produced, in bytes. */
+  maxBytes: number;
+  /** Deepest JSON nesting accepted. */
+  maxDepth?: number;
+}
+
+/** Encodes an envelope as UTF-8 JSON, refusing (never cutting) a message over the limit. */
+export function encodeJson(envelope: RequestEnvelope | ReplyEnvelope, limits: JsonLimits): Buffer {
+  const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
+  if (bytes.length > limits.maxBytes) {
+    throw new ProtocolError(
+      'TOO_LARGE',
+      `encoded message is ${bytes.length} bytes, over the limit of ${limits.maxBytes}`,
+      { requestId: envelope.id },
+    );
+  }
+  return bytes;
+}
+
+function parseJsonObject(bytes: Uint8Array, limits: JsonLimits): Record<string, unknown> {
+  if (bytes.length === 0) throw new ProtocolError('EMPTY', 'message is empty');
+  if (bytes.length > limits.maxBytes) {
+    throw new ProtocolError(
+      'TOO_LARGE',
+      `message is ${bytes.length} bytes, over the limit of ${limits.maxBytes}`,
+    );
+  }
+  if (!isUtf8(bytes)) throw new ProtocolError('INVALID_UTF8', 'message is not valid UTF-8');
+  assertJsonDepth(bytes, limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'parse error';
+    throw new ProtocolError('MALFORMED', `message is not JSON: ${reason}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError('MALFORMED', 'message is not a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function readableId(message: Record<string, unknown>): string | undefined {
+  const { id } = message;
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_REQUEST_ID_LENGTH ? id : undefined;
+}
+
+function checkVersionAndId(message: Record<string, unknown>): string {
+  const id = readableId(message);
+  if (message.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      'BAD_VERSION',
+      `field v must be ${PROTOCOL_VERSION}, got ${JSON.stringify(message.v)}`,
+      {
+        field: 'v',
+        requestId: id,
+      },
+    );
+  }
+  if (id === undefined) {
+    throw new ProtocolError(
+      'MALFORMED',
+      `field id must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`,
+      {
+        field: 'id',
+      },
+    );
+  }
+  return id;
+}
+
+function requirePayload(message: Record<string, unknown>, id: string): unknown {
+  if (!Object.hasOwn(message, 'payload')) {
+    throw new ProtocolError('MALFORMED', 'field payload is missing', { field: 'payload', requestId: id });
+  }
+  return message.payload;
+}
+
+/**
+ * Decodes a request envelope. The checks are written out by hand because this runs for every
+ * message; they accept exactly what RequestEnvelopeSchema accepts (a property test holds them to it).
+ */
+export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): RequestEnvelope {
+  const message = parseJsonObject(bytes, limits);
+  const id = checkVersionAndId(message);
+  const { type } = message;
+  if (typeof type !== 'string' || type.length === 0 || type.length > MAX_TYPE_NAME_LENGTH) {
+    throw new ProtocolError(
+      'MALFORMED',
+      `field type must be a string of 1 to ${MAX_TYPE_NAME_LENGTH} characters`,
+      {
+        field: 'type',
+        requestId: id,
+      },
+    );
+  }
+  return { v: PROTOCOL_VERSION, id, type, payload: requirePayload(message, id) };
+}
+
+function checkErrorBody(value: unknown, id: string): ErrorBody {
+  if (typeof value !== 'object' || value === null) {
+    throw new ProtocolError('MALFORMED', 'field error must be an object', { field: 'error', requestId: id });
+  }
+  const { code, message } = value as Record<string, unknown>;
+  if (typeof code !== 'string' || code.length === 0 || code.length > 64) {
+    throw new ProtocolError('MALFORMED', 'field error.code must be a string of 1 to 64 characters', {
+      field: 'error.code',
+      requestId: id,
+    });
+  }
+  if (typeof message !== 'string') {
+    throw new ProtocolError('MALFORMED', 'field error.message must be a string', {
+      field: 'error.message',
+      requestId: id,
+    });
+  }
+  return { code, message };
+}
+
+/** Decodes a reply envelope; hand-checked like decodeJsonRequest and held to ReplyEnvelopeSchema by tests. */
+export function decodeJsonReply(bytes: Uint8Array, limits: JsonLimits): ReplyEnvelope {
+  const message = parseJsonObject(bytes, limits);
+  const id = checkVersionAndId(message);
+  if (message.ok === true) return { v: PROTOCOL_VERSION, id, ok: true, payload: requirePayload(message, id) };
+  if (message.ok === false) {
+    return { v: PROTOCOL_VERSION, id, ok: false, error: checkErrorBody(message.error, id) };
+  }
+  throw new ProtocolError('MALFORMED', 'field ok must be true or false', { field: 'ok', requestId: id });
+}

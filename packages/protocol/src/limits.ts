@@ -1,0 +1,32 @@
+/** The only protocol version this package speaks; carried as `v` in every envelope. */
+export const PROTOCOL_VERSION = 1 as const;
+
+/**
+ * unix-dgram receives into a 64 KiB scratch buffer and silently drops the rest of a larger
+ * datagram, so this is the largest datagram that arrives intact.
+ */
+export const MAX_DATAGRAM_BYTES = 65_536;
+
+/** Default cap for one length-prefixed stream frame; servers and clients may lower or raise it. */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Hard ceiling for a configurable stream frame cap: the 4-byte length header must keep its top byte 0. */
+export const MAX_FRAME_BYTES_CEILING = 0x00ff_ffff;
+
+/** The seed's C programs exchange fixed 1024-byte buffers holding a NUL-terminated text. */
+export const CSTRING_RECORD_BYTES = 1024;
+
+/** Longest text a cstring record holds: one byte is the terminating NUL. */
+export const CSTRING_MAX_TEXT_BYTES = CSTRING_RECORD_BYTES - 1;
+
+/** sun_path is 108 bytes including the NUL; unix-dgram truncates longer paths without notice. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Deeper JSON is refused before JSON.parse so a hostile peer cannot make the parser recurse deeply. */
+export const DEFAULT_MAX_JSON_DEPTH = 32;
+
+/** Upper bound on request ids, so a replay cache keyed by them stays bounded in memory. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+
+/** Upper bound on message type names. */
+export const MAX_TYPE_NAME_LENGTH = 64;

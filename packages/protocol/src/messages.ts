@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** A message type is two schemas: what the request's payload must be, and what the reply's payload is. */
+export interface MessageDefinition<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+  readonly request: Req;
+  readonly reply: Res;
+}
+
+export function defineMessage<Req extends z.ZodType, Res extends z.ZodType>(
+  request: Req,
+  reply: Res,
+): MessageDefinition<Req, Res> {
+  return { request, reply };
+}
+
+export const TextPayloadSchema = z.object({ text: z.string() });
+
+/** The seed server's one answer, whatever it was sent. */
+export const ACK_TEXT = 'OK,I got it!';
+
+export const AckReplySchema = z.object({ text: z.literal(ACK_TEXT) });
+
+export const PingRequestSchema = z.object({ sentAt: z.number().optional() });
+export const PingReplySchema = z.object({
+  serverTime: z.number(),
+  uptimeMs: z.number().nonnegative(),
+  pid: z.number().int().positive(),
+});
+
+export const StatsRequestSchema = z.object({});
+export const StatsReplySchema = z.object({
+  transport: z.enum(['dgram', 'stream']),
+  codec: z.enum(['auto', 'json', 'cstring']),
+  uptimeMs: z.number().nonnegative(),
+  /** Requests decoded, including resends. */
+  requests: z.number().int().nonnegative(),
+  /** Handler executions: each request id is executed once while the server remembers it. */
+  executed: z.number().int().nonnegative(),
+  /** Replies handed to the transport. */
+  replies: z.number().int().nonnegative(),
+  /** Resends answered from the replay memory instead of executing the handler again. */
+  resendsAnsweredFromMemory: z.number().int().nonnegative(),
+  /** Error replies by code (protocol, handler and transport codes). */
+  errorsByCode: z.record(z.string(), z.number().int().nonnegative()),
+  /** Replies the transport could not deliver (peer gone, write failed), by code. */
+  sendFailuresByCode: z.record(z.string(), z.number().int().nonnegative()),
+  distinctClients: z.number().int().nonnegative(),
+  /** Stream connections open now (0 in datagram mode). */
+  openConnections: z.number().int().nonnegative(),
+});
+
+/** The built-in message types every udsipc server answers. */
+export const builtinMessages = {
+  ack: defineMessage(TextPayloadSchema, AckReplySchema),
+  echo: defineMessage(TextPayloadSchema, TextPayloadSchema),
+  ping: defineMessage(PingRequestSchema, PingReplySchema),
+  stats: defineMessage(StatsRequestSchema, StatsReplySchema),
+};
+
+export type MessageRegistry = Readonly<Record<string, MessageDefinition>>;
+export type BuiltinMessages = typeof builtinMessages;
+export type BuiltinMessageType = keyof BuiltinMessages;
+
+export type RequestPayload<R extends MessageRegistry, T extends keyof R> = z.input<R[T]['request']>;
+export type ReplyPayload<R extends MessageRegistry, T extends keyof R> = z.infer<R[T]['reply']>;
+
+export type StatsReply = z.infer<typeof StatsReplySchema>;
+export type PingReply = z.infer<typeof PingReplySchema>;
+export type TextPayload = z.infer<typeof TextPayloadSchema>;

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProtocolError } from './errors.js';
+import { MAX_SOCKET_PATH_BYTES } from './limits.js';
+
+/** The seed's server paths: udsipc answers where the seed's C clients already look. */
+export const DEFAULT_STREAM_SOCKET_PATH = '/tmp/ipc_tcp_server.sock';
+export const DEFAULT_DATAGRAM_SOCKET_PATH = '/tmp/ipc_udp_server.sock';
+
+export const TRANSPORT_NAMES = ['dgram', 'stream'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+export function defaultSocketPath(transport: TransportName): string {
+  return transport === 'stream' ? DEFAULT_STREAM_SOCKET_PATH : DEFAULT_DATAGRAM_SOCKET_PATH;
+}
+
+/**
+ * Refuses a path the kernel (or unix-dgram, which silently truncates) would not bind as given:
+ * over 107 bytes of UTF-8, empty, or holding a NUL byte.
+ */
+export function validateSocketPath(path: string): string {
+  if (path.length === 0) throw new ProtocolError('PATH_INVALID', 'socket path is empty');
+  if (path.includes('\0')) throw new ProtocolError('PATH_INVALID', 'socket path contains a NUL byte');
+  const bytes = Buffer.byteLength(path, 'utf8');
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new ProtocolError(
+      'PATH_TOO_LONG',
+      `socket path is ${bytes} bytes, over the limit of ${MAX_SOCKET_PATH_BYTES}: ${path}`,
+    );
+  }
+  return path;
+}
+
+/**
+ * Where a user's datagram clients bind their reply sockets: one directory per user, under
+ * $XDG_RUNTIME_DIR when set (already private to the user), else under the system temp dir.
+ */
+export function defaultReplyDirectory(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && runtime.length > 0) return join(runtime, 'udsipc');
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return join(tmpdir(), `udsipc-${uid}`);
+}
+
+/** Reply-socket file names look like this, so a sweep of stale ones touches nothing else. */
+export const REPLY_SOCKET_PATTERN = /^c-\d+-[0-9a-f]{12}\.sock$/;
+
+/** A reply path unique per client (pid plus randomness), so any number of clients run side by side. */
+export function allocateReplyPath(directory: string = defaultReplyDirectory()): string {
+  const name = `c-${process.pid}-${randomBytes(6).toString('hex')}.sock`;
+  return validateSocketPath(join(directory, name));
+}
