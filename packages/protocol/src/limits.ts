@@ -2,16 +2,19 @@
 export const PROTOCOL_VERSION = 1 as const;
 
 /**
- * unix-dgram receives into a 64 KiB scratch buffer and silently drops the rest of a larger
- * datagram, so this is the largest datagram that arrives intact.
+ * unix-dgram receives into a 64 KiB (65,536-byte) buffer and silently drops the rest of a larger
+ * datagram. A received datagram that fills the buffer may therefore have been cut, so the limit is
+ * one byte less: anything that arrives at 65,536 bytes is known to be over it and refused.
  */
-export const MAX_DATAGRAM_BYTES = 65_536;
+export const MAX_DATAGRAM_BYTES = 65_535;
 
-/** Default cap for one length-prefixed stream frame; servers and clients may lower or raise it. */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
-
-/** Hard ceiling for a configurable stream frame cap: the 4-byte length header must keep its top byte 0. */
+/**
+ * Cap for one length-prefixed stream frame (16 MiB less one byte), and the ceiling of any configured
+ * cap: the 4-byte length header keeps its top byte 0, which is how codec `auto` tells a JSON
+ * connection from a seed cstring one.
+ */
 export const MAX_FRAME_BYTES_CEILING = 0x00ff_ffff;
+export const DEFAULT_MAX_FRAME_BYTES = MAX_FRAME_BYTES_CEILING;
 
 /** The seed's C programs exchange fixed 1024-byte buffers holding a NUL-terminated text. */
 export const CSTRING_RECORD_BYTES = 1024;

@@ -1,0 +1,164 @@
+import {
+  allocateReplyPath,
+  defaultReplyDirectory,
+  MAX_DATAGRAM_BYTES,
+  type WireFormat,
+} from '@udsipc/protocol';
+import { DatagramSocket } from './dgram-socket.js';
+import { PEER_GONE_ERRNOS } from './errno.js';
+import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
+import {
+  bindFailure,
+  bindWithMode,
+  ensurePrivateDirectory,
+  removeIfStale,
+  sweepStaleReplySockets,
+} from './socket-file.js';
+
+export interface DatagramClientOptions extends ClientTransportOptions {
+  /** Where the reply socket is bound (default: the per-user directory of @udsipc/protocol). */
+  replyDirectory?: string;
+  /** Frames held while the server's queue is full; beyond this `send` answers QUEUE_FULL (default 4096). */
+  maxQueuedFrames?: number;
+}
+
+const DRAIN_GUARD_MS = 50;
+const liveReplyPaths = new Set<string>();
+let exitHookInstalled = false;
+
+/** A process that exits without closing its clients still removes their reply sockets. */
+function removeReplySocketsOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const path of liveReplyPaths) removeIfStale(path);
+  });
+}
+
+/**
+ * The datagram adapter's client half. It binds its own reply path (the server answers there) and
+ * connect()s to the server, so a full server queue is reported as congestion and then 'writable'
+ * instead of EAGAIN: frames wait in a queue keyed by request id and drain when the kernel has room.
+ * A server that restarted is a new socket: the connection is simply made again on the next send.
+ */
+export class DatagramClientTransport implements ClientTransport {
+  readonly kind = 'dgram' as const;
+  readonly maxFrameBytes: number;
+  readonly replyPath: string;
+  private readonly serverPath: string;
+  private readonly replyDirectory: string;
+  private readonly maxQueuedFrames: number;
+  private socket: DatagramSocket | undefined;
+  private readonly congested = new Map<string, Buffer>();
+  private anonymousKeys = 0;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private onFrame: (frame: Buffer) => void = () => {};
+  private onLinkFailure: LinkFailureListener = () => {};
+  private resolveClosed!: () => void;
+  private readonly closedPromise = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
+  /** Messages dropped because they did not come from the server's path. */
+  foreignMessages = 0;
+
+  constructor(options: DatagramClientOptions & { wire?: WireFormat }) {
+    this.serverPath = options.path;
+    this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
+    this.replyDirectory = options.replyDirectory ?? defaultReplyDirectory();
+    this.maxQueuedFrames = options.maxQueuedFrames ?? 4096;
+    this.replyPath = allocateReplyPath(this.replyDirectory);
+  }
+
+  async open(onFrame: (frame: Buffer) => void, onLinkFailure: LinkFailureListener): Promise<void> {
+    this.onFrame = onFrame;
+    this.onLinkFailure = onLinkFailure;
+    ensurePrivateDirectory(this.replyDirectory);
+    sweepStaleReplySockets(this.replyDirectory);
+    const socket = new DatagramSocket((message, from) => this.receive(message, from));
+    const failure = bindWithMode(this.replyPath, 0o600, () => socket.bind(this.replyPath));
+    if (failure) {
+      socket.close();
+      throw bindFailure(this.replyPath, failure);
+    }
+    this.socket = socket;
+    liveReplyPaths.add(this.replyPath);
+    removeReplySocketsOnExit();
+    socket.onWritable(() => this.drain());
+    socket.connect(this.serverPath);
+  }
+
+  private receive(message: Buffer, from: string | undefined): void {
+    // While connected the kernel only lets the server in; between reconnects anyone could write here.
+    if (from !== this.serverPath) {
+      this.foreignMessages++;
+      return;
+    }
+    this.onFrame(message);
+  }
+
+  send(frame: Buffer, key?: string): string | undefined {
+    const socket = this.socket;
+    if (!socket) return 'CLOSED';
+    if (this.congested.size > 0) return this.enqueue(frame, key);
+    const outcome = this.sendConnected(socket, frame);
+    if (outcome === 'congested') return this.enqueue(frame, key);
+    return outcome === 'ok' ? undefined : outcome;
+  }
+
+  /** Sends on the connection, connecting (again) first when there is none or the server was replaced. */
+  private sendConnected(socket: DatagramSocket, frame: Buffer): string {
+    if (!socket.connected) {
+      const failure = socket.connect(this.serverPath);
+      if (failure) return failure;
+    }
+    const outcome = socket.send(frame);
+    if (!PEER_GONE_ERRNOS.has(outcome)) return outcome;
+    // The socket we were connected to is gone; a new server may already be bound at the path.
+    const failure = socket.connect(this.serverPath);
+    return failure ?? socket.send(frame);
+  }
+
+  private enqueue(frame: Buffer, key: string | undefined): string | undefined {
+    const queueKey = key ?? `#${++this.anonymousKeys}`;
+    if (!this.congested.has(queueKey) && this.congested.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
+    this.congested.set(queueKey, frame);
+    // 'writable' should follow congestion; this timer only guards against a wake-up that never comes.
+    this.drainTimer ??= setInterval(() => this.drain(), DRAIN_GUARD_MS);
+    return undefined;
+  }
+
+  private drain(): void {
+    const socket = this.socket;
+    if (socket) {
+      for (const [key, frame] of this.congested) {
+        const outcome = this.sendConnected(socket, frame);
+        if (outcome === 'congested') return;
+        this.congested.delete(key);
+        if (outcome !== 'ok') this.onLinkFailure(outcome, key.startsWith('#') ? undefined : key);
+      }
+    }
+    clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
+  }
+
+  /** Frames waiting for room in the server's queue. */
+  get queuedFrames(): number {
+    return this.congested.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.socket) {
+      this.socket.close();
+      this.socket = undefined;
+      liveReplyPaths.delete(this.replyPath);
+      removeIfStale(this.replyPath);
+    }
+    this.congested.clear();
+    clearInterval(this.drainTimer);
+    this.resolveClosed();
+  }
+
+  closed(): Promise<void> {
+    return this.closedPromise;
+  }
+}

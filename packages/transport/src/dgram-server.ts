@@ -1,0 +1,224 @@
+import { type CodecName, MAX_DATAGRAM_BYTES, wireFormatFor } from '@udsipc/protocol';
+import { DatagramSocket } from './dgram-socket.js';
+import { BACKPRESSURE_ERRNOS } from './errno.js';
+import type {
+  FrameListener,
+  SendFailureListener,
+  ServerPeer,
+  ServerTransport,
+  ServerTransportOptions,
+} from './interfaces.js';
+import { bindFailure, bindWithMode, prepareSocketPath, removeIfStale } from './socket-file.js';
+import { ignoreTransportEvent, type TransportEventListener } from './transport-events.js';
+
+export interface DatagramServerOptions extends ServerTransportOptions {
+  /** Replies held for one peer whose receive queue is full; the oldest is dropped beyond this (default 256). */
+  maxQueuedRepliesPerPeer?: number;
+  /** Peers remembered between messages; beyond this the table is cleared (default 4096). */
+  maxPeers?: number;
+  onEvent?: TransportEventListener;
+}
+
+const FIRST_RETRY_MS = 1;
+const MAX_RETRY_MS = 64;
+
+/**
+ * One datagram peer, known by its reply path. The server cannot connect() to each client, so a
+ * reply that finds the client's queue full (EAGAIN) waits here and is retried on a short
+ * back-off timer: no drop, no spin.
+ */
+class DatagramPeer implements ServerPeer {
+  readonly id: string;
+  private readonly queue: Buffer[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = FIRST_RETRY_MS;
+
+  constructor(
+    readonly path: string,
+    private readonly server: DatagramServerTransport,
+  ) {
+    this.id = `dgram:${path}`;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  send(frame: Buffer): void {
+    if (this.queue.length > 0) {
+      this.enqueue(frame);
+      return;
+    }
+    const outcome = this.server.sendTo(frame, this.path);
+    if (outcome === 'ok') return;
+    if (BACKPRESSURE_ERRNOS.has(outcome)) {
+      this.enqueue(frame);
+      this.scheduleRetry();
+      return;
+    }
+    this.server.reportSendFailure(this, outcome);
+  }
+
+  private enqueue(frame: Buffer): void {
+    if (this.queue.length >= this.server.maxQueuedRepliesPerPeer) {
+      this.queue.shift();
+      this.server.reportSendFailure(this, 'QUEUE_FULL');
+    }
+    this.queue.push(frame);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => this.flush(), this.retryDelay);
+  }
+
+  private flush(): void {
+    this.retryTimer = undefined;
+    while (this.queue.length > 0) {
+      const outcome = this.server.sendTo(this.queue[0]!, this.path);
+      if (BACKPRESSURE_ERRNOS.has(outcome)) {
+        this.retryDelay = Math.min(MAX_RETRY_MS, this.retryDelay * 2);
+        this.scheduleRetry();
+        return;
+      }
+      this.queue.shift();
+      if (outcome !== 'ok') {
+        // The client is gone: what is left for it can never be delivered.
+        for (let dropped = this.queue.length + 1; dropped > 0; dropped--)
+          this.server.reportSendFailure(this, outcome);
+        this.queue.length = 0;
+      }
+    }
+    this.retryDelay = FIRST_RETRY_MS;
+  }
+
+  drop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.queue.length = 0;
+  }
+}
+
+/** A sender that bound no path of its own: it cannot be answered. */
+class UnboundPeer implements ServerPeer {
+  readonly id = 'dgram:unbound';
+  constructor(private readonly server: DatagramServerTransport) {}
+  send(): void {
+    this.server.reportSendFailure(this, 'UNBOUND_PEER');
+  }
+}
+
+/** The datagram adapter's server half, on unix-dgram. */
+export class DatagramServerTransport implements ServerTransport {
+  readonly kind = 'dgram' as const;
+  readonly path: string;
+  readonly maxFrameBytes: number;
+  readonly maxQueuedRepliesPerPeer: number;
+  private readonly codec: CodecName;
+  private readonly mode: number;
+  private readonly maxPeers: number;
+  private readonly onEvent: TransportEventListener;
+  private socket: DatagramSocket | undefined;
+  private readonly peers = new Map<string, DatagramPeer>();
+  private readonly unbound = new UnboundPeer(this);
+  private onFrame: FrameListener = () => {};
+  private onSendFailure: SendFailureListener = () => {};
+  private holding = false;
+  private resolveClosed!: () => void;
+  private readonly closedPromise = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
+
+  constructor(options: DatagramServerOptions) {
+    this.path = options.path;
+    this.codec = options.codec;
+    this.mode = options.mode ?? 0o600;
+    this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
+    this.maxQueuedRepliesPerPeer = options.maxQueuedRepliesPerPeer ?? 256;
+    this.maxPeers = options.maxPeers ?? 4096;
+    this.onEvent = options.onEvent ?? ignoreTransportEvent;
+  }
+
+  async listen(onFrame: FrameListener, onSendFailure: SendFailureListener): Promise<void> {
+    this.onFrame = onFrame;
+    this.onSendFailure = onSendFailure;
+    prepareSocketPath(this.path);
+    const socket = new DatagramSocket((message, from) => this.receive(message, from));
+    const failure = bindWithMode(this.path, this.mode, () => socket.bind(this.path));
+    if (failure) {
+      socket.close();
+      throw bindFailure(this.path, failure);
+    }
+    this.socket = socket;
+  }
+
+  private receive(message: Buffer, from: string | undefined): void {
+    if (this.holding) return;
+    const wire = wireFormatFor(this.codec, message);
+    if (from === undefined) {
+      this.onEvent({ type: 'unbound-sender' });
+      this.onFrame(message, wire, this.unbound);
+      return;
+    }
+    this.onFrame(message, wire, this.peerFor(from));
+  }
+
+  private peerFor(path: string): DatagramPeer {
+    let peer = this.peers.get(path);
+    if (!peer) {
+      if (this.peers.size >= this.maxPeers) this.forgetIdlePeers();
+      peer = new DatagramPeer(path, this);
+      this.peers.set(path, peer);
+    }
+    return peer;
+  }
+
+  private forgetIdlePeers(): void {
+    for (const [path, peer] of this.peers) if (peer.queued === 0) this.peers.delete(path);
+  }
+
+  /** @internal used by peers */
+  sendTo(frame: Buffer, path: string): string {
+    return this.socket ? this.socket.sendTo(frame, path) : 'CLOSED';
+  }
+
+  /** @internal used by peers */
+  reportSendFailure(peer: ServerPeer, code: string): void {
+    this.onSendFailure(peer, code);
+  }
+
+  pendingReplies(): number {
+    let pending = 0;
+    for (const peer of this.peers.values()) pending += peer.queued;
+    return pending;
+  }
+
+  openConnections(): number {
+    return 0;
+  }
+
+  /** A bound datagram socket checkpoints as it is, so there is nothing to close for CRIU. */
+  async quiesce(): Promise<void> {}
+
+  async resume(): Promise<void> {}
+
+  async close(flushMs = 2_000): Promise<void> {
+    this.holding = true;
+    const deadline = Date.now() + flushMs;
+    while (this.pendingReplies() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    for (const peer of this.peers.values()) peer.drop();
+    this.peers.clear();
+    if (this.socket) {
+      this.socket.close();
+      this.socket = undefined;
+      removeIfStale(this.path);
+    }
+    this.resolveClosed();
+  }
+
+  closed(): Promise<void> {
+    return this.closedPromise;
+  }
+}

@@ -1,0 +1,75 @@
+import unixDgram from 'unix-dgram';
+import { errnoName } from './errno.js';
+
+/** What a non-blocking datagram send did: `ok`, `congested` (queued by the kernel's flow control), or an errno name. */
+export type DatagramSendOutcome = 'ok' | 'congested' | string;
+
+const CONGESTION = 1;
+
+/**
+ * A typed face on unix-dgram: results come back synchronously as errno names instead of
+ * negative numbers, thrown errors or 'error' events (which would crash a process with no listener).
+ */
+export class DatagramSocket {
+  private readonly socket: ReturnType<typeof unixDgram.createSocket>;
+  private lastError: string | undefined;
+  private open = true;
+
+  constructor(onMessage: (message: Buffer, fromPath: string | undefined) => void) {
+    this.socket = unixDgram.createSocket('unix_dgram', (message, info) => onMessage(message, info.path));
+    this.socket.on('error', (error: { code?: unknown }) => {
+      this.lastError = errnoName(error.code);
+    });
+  }
+
+  /** Binds to `path`; returns undefined on success or the errno name. */
+  bind(path: string): string | undefined {
+    this.lastError = undefined;
+    this.socket.bind(path);
+    return this.lastError;
+  }
+
+  /** Connects to `path` so later sends need no address and report congestion instead of EAGAIN. */
+  connect(path: string): string | undefined {
+    this.lastError = undefined;
+    this.socket.connect(path);
+    return this.lastError;
+  }
+
+  get connected(): boolean {
+    return this.socket.connected === true;
+  }
+
+  /** Sends on a connected socket. */
+  send(frame: Buffer): DatagramSendOutcome {
+    let outcome: DatagramSendOutcome = 'ok';
+    this.socket.send(frame, (error) => {
+      if (error) outcome = error.code === CONGESTION ? 'congested' : errnoName(error.code);
+    });
+    return outcome;
+  }
+
+  /** Sends to `path` on an unconnected socket; a full receiver queue comes back as `EAGAIN`. */
+  sendTo(frame: Buffer, path: string): DatagramSendOutcome {
+    let outcome: DatagramSendOutcome = 'ok';
+    this.socket.send(frame, 0, frame.length, path, (error) => {
+      if (error) outcome = errnoName(error.code);
+    });
+    return outcome;
+  }
+
+  /** Called after a 'congested' send once the receiver has room again. */
+  onWritable(listener: () => void): void {
+    this.socket.on('writable', listener);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      this.socket.close();
+    } catch {
+      // Closing an fd that failed is not worth surfacing: the socket is unusable either way.
+    }
+  }
+}

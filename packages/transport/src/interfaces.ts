@@ -1,0 +1,70 @@
+import type { CodecName, TransportName, WireFormat } from '@udsipc/protocol';
+
+/** Someone a server can answer: a datagram reply path or a stream connection. */
+export interface ServerPeer {
+  /** Stable for the peer's lifetime: `dgram:<reply path>` or `stream:<n>`. */
+  readonly id: string;
+  /** Hands a reply to the transport; delivery failures are counted and reported, never thrown. */
+  send(frame: Buffer): void;
+}
+
+/** Why a reply was not delivered, by stable code (errno names such as ECONNREFUSED, or QUEUE_FULL, PEER_CLOSED ...). */
+export type SendFailureListener = (peer: ServerPeer, code: string) => void;
+
+export type FrameListener = (frame: Buffer, wire: WireFormat, peer: ServerPeer) => void;
+
+export interface ServerTransportOptions {
+  path: string;
+  /** Wire format expected: `auto` tells JSON from the seed's cstring records per message (datagram) or per connection (stream). */
+  codec: CodecName;
+  /** File mode of the socket file (default 0o600). */
+  mode?: number;
+  /** Largest frame accepted (default: the protocol's limit for the transport). */
+  maxFrameBytes?: number;
+}
+
+/** The server half of a transport: both adapters implement it, and the request/reply layer knows nothing else. */
+export interface ServerTransport {
+  readonly kind: TransportName;
+  readonly path: string;
+  /** Largest frame this transport carries; replies must fit. */
+  readonly maxFrameBytes: number;
+  /** Checks and binds the socket file, then delivers frames to `onFrame`. */
+  listen(onFrame: FrameListener, onSendFailure: SendFailureListener): Promise<void>;
+  /** Stops taking frames and closes every connection and the socket, so the process holds no socket (for CRIU); `resume` undoes it. */
+  quiesce(): Promise<void>;
+  resume(): Promise<void>;
+  /** Frames delivered but still waiting to be written, across all peers. */
+  pendingReplies(): number;
+  /** Stream connections open now (0 for datagram). */
+  openConnections(): number;
+  /** Stops, flushes what it can within `flushMs`, removes the socket file. */
+  close(flushMs?: number): Promise<void>;
+  /** Settles once the transport is closed, for whatever reason. */
+  closed(): Promise<void>;
+}
+
+/** Why a sent frame may not have reached the server: the request/reply layer retries on these. */
+export type LinkFailureListener = (code: string, frameKey: string | undefined) => void;
+
+export interface ClientTransportOptions {
+  /** The server's socket path. */
+  path: string;
+  wire: WireFormat;
+  maxFrameBytes?: number;
+}
+
+/** The client half: send frames, receive frames, report link failures. Reconnecting is the adapter's business. */
+export interface ClientTransport {
+  readonly kind: TransportName;
+  readonly maxFrameBytes: number;
+  open(onFrame: (frame: Buffer) => void, onLinkFailure: LinkFailureListener): Promise<void>;
+  /**
+   * Sends one frame. `key` names what the frame is for (a request id): when the link is congested,
+   * a newer frame with the same key replaces the queued one instead of queueing twice. Returns
+   * undefined when the frame was sent or queued, else why not (an errno name, NOT_CONNECTED ...).
+   */
+  send(frame: Buffer, key?: string): string | undefined;
+  close(): Promise<void>;
+  closed(): Promise<void>;
+}

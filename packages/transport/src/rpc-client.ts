@@ -1,0 +1,256 @@
+import {
+  builtinMessages,
+  createClientId,
+  createRequestIdGenerator,
+  DEFAULT_MAX_JSON_DEPTH,
+  decodeReply,
+  encodeRequest,
+  isProtocolError,
+  type MessageRegistry,
+  PROTOCOL_VERSION,
+  type ReplyPayload,
+  type RequestPayload,
+  validateReplyPayload,
+  type WireFormat,
+} from '@udsipc/protocol';
+import { type BackoffPolicy, backoffDelay, DEFAULT_RETRY_BACKOFF } from './backoff.js';
+import { RequestError } from './errors.js';
+import type { ClientTransport } from './interfaces.js';
+
+export interface RequestOptions {
+  /** How long one attempt waits for its reply before it is resent, in ms (default 1000). */
+  timeoutMs?: number;
+  /** How many times a request is resent, with the same id, before it fails (default 10). */
+  retries?: number;
+}
+
+export interface RpcClientOptions<R extends MessageRegistry> extends RequestOptions {
+  transport: ClientTransport;
+  wire?: WireFormat;
+  messages?: R;
+  backoff?: BackoffPolicy;
+  clientId?: string;
+}
+
+/** What a client did, for summaries: `sent` counts requests, `retried` counts resends. */
+export interface ClientCounters {
+  sent: number;
+  replied: number;
+  failed: number;
+  retried: number;
+  /** Replies for requests already settled (answers to resends that crossed the first reply). */
+  lateReplies: number;
+  /** Replies that could not be decoded. */
+  badReplies: number;
+}
+
+interface Pending {
+  readonly id: string;
+  readonly type: string;
+  readonly frame: Buffer;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  attempts: number;
+  waitingToResend: boolean;
+  lastFailure: 'TIMEOUT' | 'SERVER_UNAVAILABLE';
+  lastCode: string;
+  timer: NodeJS.Timeout | undefined;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The client half of request/reply, written once over any ClientTransport. Requests are matched to
+ * replies by id, many in flight at once. Retries follow the Lazy Pirate pattern: on a time-out or a
+ * link failure the same request (same id) is resent with bounded, jittered back-off, so a server
+ * that restarts, freezes or is checkpointed loses nothing, and executes nothing twice while it
+ * remembers the id.
+ */
+export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
+  readonly transport: ClientTransport;
+  readonly clientId: string;
+  readonly counters: ClientCounters = {
+    sent: 0,
+    replied: 0,
+    failed: 0,
+    retried: 0,
+    lateReplies: 0,
+    badReplies: 0,
+  };
+  private readonly wire: WireFormat;
+  private readonly messages: R;
+  private readonly backoff: BackoffPolicy;
+  private readonly defaultTimeoutMs: number;
+  private readonly defaultRetries: number;
+  private readonly nextId: () => string;
+  private readonly pending = new Map<string, Pending>();
+  private readonly limits: { maxBytes: number; maxDepth: number };
+  private closed = false;
+
+  constructor(options: RpcClientOptions<R>) {
+    this.transport = options.transport;
+    this.wire = options.wire ?? 'json';
+    this.messages = options.messages ?? (builtinMessages as unknown as R);
+    this.backoff = options.backoff ?? DEFAULT_RETRY_BACKOFF;
+    this.defaultTimeoutMs = options.timeoutMs ?? 1_000;
+    this.defaultRetries = options.retries ?? 10;
+    this.clientId = options.clientId ?? createClientId();
+    this.nextId = createRequestIdGenerator(this.clientId);
+    this.limits = { maxBytes: this.transport.maxFrameBytes, maxDepth: DEFAULT_MAX_JSON_DEPTH };
+  }
+
+  open(): Promise<void> {
+    return this.transport.open(
+      (frame) => this.receive(frame),
+      (code, key) => this.linkFailed(code, key),
+    );
+  }
+
+  /** Requests in flight now. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends one request and resolves with its validated reply payload. Rejects with a ProtocolError
+   * (refused before sending, or a reply that fails its schema) or a RequestError (TIMEOUT,
+   * SERVER_UNAVAILABLE, REMOTE_ERROR with the server's code, CLOSED).
+   */
+  request<T extends keyof R & string>(
+    type: T,
+    payload: RequestPayload<R, T>,
+    options: RequestOptions = {},
+  ): Promise<ReplyPayload<R, T>> {
+    if (this.closed) {
+      return Promise.reject(new RequestError('CLOSED', 'client is closed', { requestId: '', attempts: 0 }));
+    }
+    const id = this.nextId();
+    let frame: Buffer;
+    try {
+      frame = encodeRequest({ v: PROTOCOL_VERSION, id, type, payload }, this.wire, this.limits);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.counters.sent++;
+    return new Promise<ReplyPayload<R, T>>((resolve, reject) => {
+      const entry: Pending = {
+        id,
+        type,
+        frame,
+        timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+        retries: options.retries ?? this.defaultRetries,
+        attempts: 0,
+        waitingToResend: false,
+        lastFailure: 'TIMEOUT',
+        lastCode: 'TIMEOUT',
+        timer: undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      this.pending.set(id, entry);
+      this.transmit(entry);
+    });
+  }
+
+  private transmit(entry: Pending): void {
+    entry.waitingToResend = false;
+    entry.attempts++;
+    const failure = this.transport.send(entry.frame, entry.id);
+    if (failure !== undefined) {
+      this.attemptFailed(entry, 'SERVER_UNAVAILABLE', failure);
+      return;
+    }
+    entry.timer = setTimeout(() => this.attemptFailed(entry, 'TIMEOUT', 'TIMEOUT'), entry.timeoutMs);
+  }
+
+  private attemptFailed(entry: Pending, failure: Pending['lastFailure'], code: string): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.lastFailure = failure;
+    entry.lastCode = code;
+    if (entry.attempts > entry.retries || this.closed) {
+      this.settle(entry);
+      this.counters.failed++;
+      const what = failure === 'TIMEOUT' ? 'no reply' : `server unavailable (${code})`;
+      entry.reject(
+        new RequestError(failure, `${entry.type} ${entry.id}: ${what} after ${entry.attempts} attempts`, {
+          requestId: entry.id,
+          attempts: entry.attempts,
+        }),
+      );
+      return;
+    }
+    entry.waitingToResend = true;
+    this.counters.retried++;
+    entry.timer = setTimeout(() => this.transmit(entry), backoffDelay(this.backoff, entry.attempts - 1));
+  }
+
+  /** A link failure for one frame (by key), or for everything in flight (a lost connection). */
+  private linkFailed(code: string, key: string | undefined): void {
+    if (key !== undefined) {
+      const entry = this.pending.get(key);
+      if (entry && !entry.waitingToResend) this.attemptFailed(entry, 'SERVER_UNAVAILABLE', code);
+      return;
+    }
+    for (const entry of [...this.pending.values()]) {
+      if (!entry.waitingToResend) this.attemptFailed(entry, 'SERVER_UNAVAILABLE', code);
+    }
+  }
+
+  private settle(entry: Pending): void {
+    clearTimeout(entry.timer);
+    this.pending.delete(entry.id);
+  }
+
+  private receive(frame: Buffer): void {
+    let reply: ReturnType<typeof decodeReply>;
+    try {
+      reply = decodeReply(frame, this.wire, this.limits);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.counters.badReplies++;
+      return;
+    }
+    // cstring replies carry no id: the seed's servers answer in order, so the oldest request is meant.
+    const entry = this.wire === 'cstring' ? this.pending.values().next().value : this.pending.get(reply.id);
+    if (!entry) {
+      this.counters.lateReplies++;
+      return;
+    }
+    this.settle(entry);
+    this.counters.replied++;
+    if (!reply.ok) {
+      this.counters.failed++;
+      entry.reject(
+        new RequestError('REMOTE_ERROR', `${reply.error.code}: ${reply.error.message}`, {
+          requestId: entry.id,
+          attempts: entry.attempts,
+          remoteCode: reply.error.code,
+        }),
+      );
+      return;
+    }
+    try {
+      entry.resolve(validateReplyPayload(entry.type, reply.payload, this.messages));
+    } catch (error) {
+      this.counters.failed++;
+      entry.reject(error as Error);
+    }
+  }
+
+  /** Fails what is still in flight with CLOSED and closes the transport. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of [...this.pending.values()]) {
+      this.settle(entry);
+      this.counters.failed++;
+      entry.reject(
+        new RequestError('CLOSED', `${entry.type} ${entry.id}: client closed`, {
+          requestId: entry.id,
+          attempts: entry.attempts,
+        }),
+      );
+    }
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,123 @@
+import { connect, type Socket } from 'node:net';
+import { DEFAULT_MAX_FRAME_BYTES, type WireFormat } from '@udsipc/protocol';
+import { type BackoffPolicy, backoffDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js';
+import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
+import { FrameDecoder, FramingError, frameHeader } from './stream-framing.js';
+
+export interface StreamClientOptions extends ClientTransportOptions {
+  reconnect?: BackoffPolicy;
+}
+
+/**
+ * The stream adapter's client half. It reconnects by itself, with back-off, whenever the
+ * connection drops; the request/reply layer resends what was in flight.
+ */
+export class StreamClientTransport implements ClientTransport {
+  readonly kind = 'stream' as const;
+  readonly maxFrameBytes: number;
+  private readonly path: string;
+  private readonly wire: WireFormat;
+  private readonly reconnectPolicy: BackoffPolicy;
+  private socket: Socket | undefined;
+  private connected = false;
+  private closing = false;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private corked = false;
+  private onFrame: (frame: Buffer) => void = () => {};
+  private onLinkFailure: LinkFailureListener = () => {};
+  private resolveClosed!: () => void;
+  private readonly closedPromise = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
+
+  constructor(options: StreamClientOptions) {
+    this.path = options.path;
+    this.wire = options.wire;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.reconnectPolicy = options.reconnect ?? DEFAULT_RECONNECT_BACKOFF;
+  }
+
+  /** Resolves after the first connection attempt, whether or not the server was there. */
+  open(onFrame: (frame: Buffer) => void, onLinkFailure: LinkFailureListener): Promise<void> {
+    this.onFrame = onFrame;
+    this.onLinkFailure = onLinkFailure;
+    return new Promise((resolve) => this.connectOnce(resolve));
+  }
+
+  private connectOnce(settled: () => void = () => {}): void {
+    this.reconnectTimer = undefined;
+    if (this.closing) {
+      settled();
+      return;
+    }
+    const socket = connect(this.path);
+    this.socket = socket;
+    const decoder = new FrameDecoder(this.wire, this.maxFrameBytes);
+    socket.setNoDelay?.(true);
+    socket.once('connect', () => {
+      this.connected = true;
+      this.reconnectAttempt = 0;
+      settled();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, (frame) => this.onFrame(frame));
+      } catch (error) {
+        if (!(error instanceof FramingError)) throw error;
+        socket.destroy();
+      }
+    });
+    // Errors always end in 'close', where the link failure is reported once.
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      const wasConnected = this.connected;
+      this.connected = false;
+      if (this.socket === socket) this.socket = undefined;
+      settled();
+      if (this.closing) return;
+      if (wasConnected) this.onLinkFailure('CONNECTION_LOST', undefined);
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.closing) return;
+    const delay = backoffDelay(this.reconnectPolicy, this.reconnectAttempt++);
+    this.reconnectTimer = setTimeout(() => this.connectOnce(), delay);
+  }
+
+  send(frame: Buffer): string | undefined {
+    const socket = this.socket;
+    if (!socket || !this.connected || !socket.writable) return this.closing ? 'CLOSED' : 'NOT_CONNECTED';
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    if (this.wire === 'json') socket.write(frameHeader(frame.length));
+    socket.write(frame);
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    if (socket && !socket.destroyed) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.end();
+        setTimeout(() => socket.destroy(), 1_000).unref();
+      });
+    }
+    this.resolveClosed();
+  }
+
+  closed(): Promise<void> {
+    return this.closedPromise;
+  }
+}

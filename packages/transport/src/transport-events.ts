@@ -1,0 +1,12 @@
+/** Something a transport noticed that an operator may want logged; never an exception. */
+export type TransportEvent =
+  | { type: 'connection-refused'; reason: 'max-connections'; limit: number }
+  | { type: 'framing-error'; peer: string; message: string }
+  | { type: 'idle-timeout'; peer: string; pendingBytes: number }
+  | { type: 'socket-error'; peer: string; code: string }
+  | { type: 'unbound-sender' }
+  | { type: 'foreign-sender'; from: string };
+
+export type TransportEventListener = (event: TransportEvent) => void;
+
+export const ignoreTransportEvent: TransportEventListener = () => {};

@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TransportName } from '@udsipc/protocol';
+
+export const fixture = join(import.meta.dirname, 'fixtures', 'echo-server.mjs');
+
+export function makeTempDir(prefix = 'udsipc-t-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the fixture server as a real process and waits until it listens (or fails). */
+export function startServer(
+  transport: TransportName,
+  path: string,
+  executionLog = '',
+  codec = 'auto',
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [fixture, transport, path, executionLog, codec], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve({ child, stderr: () => stderr, exited }));
+    exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** Starts the fixture expecting it to refuse to start; resolves with its exit code and stderr. */
+export async function startServerExpectingFailure(
+  transport: TransportName,
+  path: string,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [fixture, transport, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stderr };
+}
+
+export async function stopServer(
+  server: ServerProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<number | null> {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill(signal);
+  return server.exited;
+}
+
+export function executionCounts(logPath: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(logPath, 'utf8');
+  } catch {
+    return counts;
+  }
+  for (const id of text.split('\n')) if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
