@@ -1,0 +1,131 @@
+import { encodeCString } from '@udsipc/protocol';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../src/backoff.js';
+import { ReplayCache } from '../src/replay-cache.js';
+import { FrameDecoder, FramingError, frameHeader } from '../src/stream-framing.js';
+
+function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, bytes.length]) {
+    if (point > start) chunks.push(bytes.subarray(start, point));
+    start = Math.max(start, point);
+  }
+  return chunks;
+}
+
+describe('stream framing', () => {
+  it('recovers length-prefixed JSON frames however the stream splits or merges them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (texts, cuts) => {
+          const frames = texts.map((text) => Buffer.from(`{"t":${JSON.stringify(text)}}`));
+          const stream = Buffer.concat(frames.flatMap((frame) => [frameHeader(frame.length), frame]));
+          const decoder = new FrameDecoder('auto', 1 << 20);
+          const received: string[] = [];
+          for (const chunk of chunksOf(stream, cuts))
+            decoder.push(chunk, (frame) => received.push(frame.toString()));
+          expect(received).toEqual(frames.map((frame) => frame.toString()));
+          expect(decoder.format).toBe('json');
+          expect(decoder.pendingBytes).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('recovers 1024-byte cstring records however the stream splits or merges them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 50 }).filter((text) => !text.includes('\0')),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (texts, cuts) => {
+          const stream = Buffer.concat(texts.map((text) => encodeCString(text)));
+          const decoder = new FrameDecoder('auto', 1 << 20);
+          const received: Buffer[] = [];
+          for (const chunk of chunksOf(stream, cuts))
+            decoder.push(chunk, (frame) => received.push(Buffer.from(frame)));
+          expect(received.map((record) => record.length)).toEqual(texts.map(() => 1024));
+          expect(Buffer.concat(received).equals(stream)).toBe(true);
+          expect(decoder.format).toBe('cstring');
+        },
+      ),
+    );
+  });
+
+  it('refuses a header over the limit as soon as the header is read', () => {
+    const decoder = new FrameDecoder('json', 1000);
+    expect(() => decoder.push(frameHeader(1001), () => {})).toThrow(FramingError);
+  });
+
+  it('holds at most one partial frame, gathered without a copy per chunk', () => {
+    const decoder = new FrameDecoder('json', 1 << 24);
+    const body = Buffer.alloc(4 * 1024 * 1024, 0x61);
+    body[0] = 0x7b;
+    const stream = Buffer.concat([frameHeader(body.length), body]);
+    let frames = 0;
+    for (let offset = 0; offset < stream.length; offset += 65_536) {
+      decoder.push(stream.subarray(offset, offset + 65_536), (frame) => {
+        frames++;
+        expect(frame.length).toBe(body.length);
+      });
+      expect(decoder.pendingBytes).toBeLessThanOrEqual(stream.length);
+    }
+    expect(frames).toBe(1);
+  });
+});
+
+describe('replay memory', () => {
+  it('answers a resend from memory, marks running requests, and forgets by count, age and bytes', () => {
+    const cache = new ReplayCache({ maxPerClient: 3, maxClients: 2, maxBytes: 100, ttlMs: 1000 });
+    expect(cache.lookup('a:1', 0)).toBeUndefined();
+    cache.begin('a:1', 0);
+    expect(cache.lookup('a:1', 0)).toBe('pending');
+    cache.complete('a:1', Buffer.from('reply-1'), 0);
+    expect(cache.lookup('a:1', 10)?.toString()).toBe('reply-1');
+    expect(cache.lookup('a:1', 2000)).toBeUndefined();
+
+    for (const n of [2, 3, 4, 5]) {
+      cache.begin(`a:${n}`, 3000);
+      cache.complete(`a:${n}`, Buffer.from('r'), 3000);
+    }
+    expect(cache.lookup('a:2', 3000)).toBeUndefined();
+    expect(cache.lookup('a:5', 3000)?.toString()).toBe('r');
+
+    cache.begin('b:1', 3000);
+    cache.begin('c:1', 3000);
+    expect(cache.size.clients).toBe(2);
+    expect(cache.lookup('a:5', 3000)).toBeUndefined();
+
+    cache.begin('c:2', 3000);
+    cache.complete('c:2', Buffer.alloc(60), 3000);
+    cache.begin('b:2', 3000);
+    cache.complete('b:2', Buffer.alloc(60), 3000);
+    expect(cache.size.bytes).toBeLessThanOrEqual(100);
+    cache.sweep(10_000);
+    expect(cache.size).toEqual({ clients: 0, entries: 0, bytes: 0 });
+  });
+});
+
+describe('back-off', () => {
+  it('grows exponentially to its cap, with jitter in the upper half', () => {
+    const policy = { initialMs: 10, maxMs: 100 };
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const ceiling = Math.min(100, 10 * 2 ** attempt);
+      for (let i = 0; i < 50; i++) {
+        const delay = backoffDelay(policy, attempt);
+        expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
+        expect(delay).toBeLessThanOrEqual(ceiling);
+      }
+    }
+  });
+});
