@@ -28,3 +28,6 @@ fi
 
 pnpm install --frozen-lockfile
 pnpm exec turbo run build --output-logs=errors-only
+# The apps' bins (udsipc-server, udsipc-client) point into dist/, which the install above could not
+# link before the build made it; linking again now is what makes `pnpm exec udsipc-server` work.
+pnpm install --frozen-lockfile --offline --reporter=silent

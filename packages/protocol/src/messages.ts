@@ -36,6 +36,8 @@ export const StatsReplySchema = z.object({
   requests: z.number().int().nonnegative(),
   /** Handler executions: each request id is executed once while the server remembers it. */
   executed: z.number().int().nonnegative(),
+  /** Handler executions by message type. */
+  executedByType: z.record(z.string(), z.number().int().nonnegative()),
   /** Replies handed to the transport. */
   replies: z.number().int().nonnegative(),
   /** Resends answered from the replay memory instead of executing the handler again. */

@@ -1,4 +1,5 @@
 import {
+  type BuiltinMessages,
   type CodecName,
   defaultSocketPath,
   type MessageRegistry,
@@ -44,7 +45,7 @@ export type ConnectOptions<R extends MessageRegistry> = ClientTransportConfig &
   Omit<RpcClientOptions<R>, 'transport' | 'wire'>;
 
 /** A request/reply client on the chosen transport, opened and ready. */
-export async function connectClient<R extends MessageRegistry = MessageRegistry>(
+export async function connectClient<R extends MessageRegistry = BuiltinMessages>(
   options: ConnectOptions<R>,
 ): Promise<RpcClient<R>> {
   const transport = createClientTransport(options);

@@ -1,6 +1,7 @@
 export * from './backoff.js';
 export * from './dgram-client.js';
 export * from './dgram-server.js';
+export * from './dgram-socket.js';
 export * from './errno.js';
 export * from './errors.js';
 export * from './factory.js';

@@ -80,6 +80,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   private readonly counters = {
     requests: 0,
     executed: 0,
+    executedByType: {} as Record<string, number>,
     replies: 0,
     resendsAnsweredFromMemory: 0,
     errorsByCode: {} as Record<string, number>,
@@ -164,6 +165,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     }
     const context: RequestContext = { id: envelope.id, type: envelope.type, peer: peer.id, wire };
     this.counters.executed++;
+    increment(this.counters.executedByType, envelope.type);
     let result: unknown;
     try {
       result = handler(payload as never, context);
@@ -234,6 +236,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       uptimeMs: Date.now() - this.startedAt,
       requests: this.counters.requests,
       executed: this.counters.executed,
+      executedByType: { ...this.counters.executedByType },
       replies: this.counters.replies,
       resendsAnsweredFromMemory: this.counters.resendsAnsweredFromMemory,
       errorsByCode: { ...this.counters.errorsByCode },

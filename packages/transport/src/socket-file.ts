@@ -119,7 +119,12 @@ export function bindWithMode<T>(path: string, mode: number, bind: () => T): T {
   } finally {
     process.umask(previous);
   }
-  chmodSync(path, mode);
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    // A failed bind creates no file; the caller reports that failure (EACCES ...), not this ENOENT.
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
   return result;
 }
 

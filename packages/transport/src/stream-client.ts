@@ -2,7 +2,8 @@ import { connect, type Socket } from 'node:net';
 import { DEFAULT_MAX_FRAME_BYTES, type WireFormat } from '@udsipc/protocol';
 import { type BackoffPolicy, backoffDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js';
 import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
-import { FrameDecoder, FramingError, frameHeader } from './stream-framing.js';
+import { FrameDecoder, FramingError, framed } from './stream-framing.js';
+import { WriteBatcher } from './write-batcher.js';
 
 export interface StreamClientOptions extends ClientTransportOptions {
   reconnect?: BackoffPolicy;
@@ -23,7 +24,7 @@ export class StreamClientTransport implements ClientTransport {
   private closing = false;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private corked = false;
+  private readonly batcher = new WriteBatcher();
   private onFrame: (frame: Buffer) => void = () => {};
   private onLinkFailure: LinkFailureListener = () => {};
   private resolveClosed!: () => void;
@@ -90,16 +91,7 @@ export class StreamClientTransport implements ClientTransport {
   send(frame: Buffer): string | undefined {
     const socket = this.socket;
     if (!socket || !this.connected || !socket.writable) return this.closing ? 'CLOSED' : 'NOT_CONNECTED';
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
-    }
-    if (this.wire === 'json') socket.write(frameHeader(frame.length));
-    socket.write(frame);
+    this.batcher.write(socket, this.wire === 'json' ? framed(frame) : frame);
     return undefined;
   }
 

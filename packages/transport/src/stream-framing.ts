@@ -19,6 +19,14 @@ export function frameHeader(length: number): Buffer {
   return header;
 }
 
+/** A JSON body with its length header, as one buffer: one write, one syscall. */
+export function framed(body: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
 /**
  * Which framing a stream connection uses, read from its first bytes under codec `auto`: a JSON
  * frame's header has a zero top byte (frames stay under 16 MiB) and its body starts with `{`;

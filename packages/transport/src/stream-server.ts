@@ -8,8 +8,9 @@ import type {
   ServerTransportOptions,
 } from './interfaces.js';
 import { bindFailure, bindWithMode, prepareSocketPath } from './socket-file.js';
-import { FrameDecoder, FramingError, frameHeader } from './stream-framing.js';
+import { FrameDecoder, FramingError, framed } from './stream-framing.js';
 import { ignoreTransportEvent, type TransportEventListener } from './transport-events.js';
+import { WriteBatcher } from './write-batcher.js';
 
 export interface StreamServerOptions extends ServerTransportOptions {
   /** Connections beyond this are closed at once, with a 'connection-refused' event (default 1024). */
@@ -32,7 +33,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 class StreamPeer implements ServerPeer {
   readonly id: string;
   readonly decoder: FrameDecoder;
-  private corked = false;
+  private readonly batcher = new WriteBatcher();
 
   constructor(
     serial: number,
@@ -52,17 +53,7 @@ class StreamPeer implements ServerPeer {
       this.onSendFailure(this, 'PEER_CLOSED');
       return;
     }
-    // Many replies are produced in one event-loop turn; cork so they leave in one writev.
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
-    }
-    if (this.wire === 'json') socket.write(frameHeader(frame.length));
-    socket.write(frame);
+    this.batcher.write(socket, this.wire === 'json' ? framed(frame) : frame);
     if (socket.writableLength > this.highWaterBytes && !socket.isPaused()) {
       // The peer is not reading its replies: stop reading its requests until it does.
       socket.pause();
@@ -92,6 +83,7 @@ export class StreamServerTransport implements ServerTransport {
   private onFrame: FrameListener | undefined;
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
+  private keepAlive: NodeJS.Timeout | undefined;
   private readonly done = deferred();
 
   constructor(options: StreamServerOptions) {
@@ -187,6 +179,9 @@ export class StreamServerTransport implements ServerTransport {
   /** Closes the listener and, once their replies are written, every connection: CRIU cannot dump half a connection. */
   async quiesce(flushMs = 2_000): Promise<void> {
     this.holding = true;
+    // With the listener and every connection closed nothing would keep the event loop alive, and
+    // node would exit; the process must stay, quiesced, until it is checkpointed and resumed.
+    this.keepAlive ??= setInterval(() => {}, 60_000);
     const server = this.server;
     this.server = undefined;
     const listenerClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
@@ -198,6 +193,8 @@ export class StreamServerTransport implements ServerTransport {
     if (this.server) return;
     await this.startListening();
     this.holding = false;
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
   }
 
   private async endConnections(flushMs: number): Promise<void> {
@@ -218,6 +215,8 @@ export class StreamServerTransport implements ServerTransport {
 
   async close(flushMs = 2_000): Promise<void> {
     await this.quiesce(flushMs);
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
     this.done.resolve();
   }
 

@@ -13,7 +13,7 @@ declare module 'unix-dgram' {
     connected?: boolean;
     bind(path: string): void;
     connect(path: string): void;
-    send(buffer: Buffer, callback: (error?: UnixDgramError) => void): void;
+    send(buffer: Buffer, callback?: (error?: UnixDgramError) => void): void;
     send(
       buffer: Buffer,
       offset: number,
@@ -21,6 +21,7 @@ declare module 'unix-dgram' {
       path: string,
       callback: (error?: UnixDgramError) => void,
     ): void;
+    sendto(buffer: Buffer, offset: number, length: number, path: string): void;
     close(): void;
   }
 

@@ -1,0 +1,145 @@
+import { ACK_TEXT, type TransportName } from '@udsipc/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  jsonLines,
+  makeWorkspace,
+  type Running,
+  startServer,
+  stopServer,
+  type Workspace,
+} from './helpers.js';
+
+const transports: TransportName[] = ['dgram', 'stream'];
+
+describe.each(transports)('udsipc-client commands over %s', (transport) => {
+  let ws: Workspace;
+  let server: Running;
+  let flags: string[];
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    ws = makeWorkspace();
+    server = await startServer(transport, ws.socket);
+    flags = ['--transport', transport, '--socket', ws.socket];
+    env = { UDSIPC_REPLY_DIR: ws.replies };
+  });
+
+  afterAll(async () => {
+    await stopServer(server);
+    ws.cleanup();
+  });
+
+  it('send prints the seed reply for ack, and the text back for echo', async () => {
+    const ack = await client(['send', 'How are you !!!', ...flags], env);
+    expect(ack).toMatchObject({ code: 0, stderr: '' });
+    expect(ack.lines).toEqual([`reply: ${ACK_TEXT}`]);
+
+    const echo = await client(['send', 'hello there', '--type', 'echo', '--json', ...flags], env);
+    expect(echo.code).toBe(0);
+    expect(echo.lines).toHaveLength(1);
+    expect(JSON.parse(echo.lines[0]!)).toEqual({ text: 'hello there' });
+  });
+
+  it('send --codec cstring talks the seed wire and still gets the seed reply', async () => {
+    const result = await client(['send', 'How are you !!!', '--codec', 'cstring', '--json', ...flags], env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.lines.at(-1)!)).toEqual({ text: ACK_TEXT });
+  });
+
+  it('takes its connection from the environment, and a flag overrides the variable', async () => {
+    const fromEnv = await client(['send', 'hi', '--type', 'echo'], {
+      ...env,
+      UDSIPC_TRANSPORT: transport,
+      UDSIPC_SOCKET: ws.socket,
+      UDSIPC_TIMEOUT: '2000',
+      UDSIPC_RETRIES: '3',
+    });
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.lines).toEqual(['reply: hi']);
+
+    const overridden = await client(['send', 'hi', '--socket', ws.socket, '--transport', transport], {
+      ...env,
+      UDSIPC_TRANSPORT: transport === 'dgram' ? 'stream' : 'dgram',
+      UDSIPC_SOCKET: `${ws.dir}/nobody-here.sock`,
+    });
+    expect(overridden.code).toBe(0);
+    expect(overridden.lines).toEqual([`reply: ${ACK_TEXT}`]);
+  });
+
+  it('ping prints one seq/rtt line per ping and a min/p50/p99/max summary', async () => {
+    const human = await client(['ping', '--count', '3', '--interval', '0', ...flags], env);
+    expect(human.code).toBe(0);
+    expect(human.lines).toHaveLength(4);
+    human.lines.slice(0, 3).forEach((line, index) => {
+      expect(line).toMatch(new RegExp(`^seq=${index + 1} rtt=\\d+us$`));
+    });
+    expect(human.lines[3]).toMatch(
+      /^ping summary: count=3 sent=3 failed=0 min\/p50\/p99\/max=\d+\/\d+\/\d+\/\d+us$/,
+    );
+
+    const json = await client(['ping', '--count', '4', '--interval', '0', '--json', ...flags], env);
+    expect(json.code).toBe(0);
+    const records = jsonLines(json.stdout);
+    expect(records).toHaveLength(5);
+    const pings = records.slice(0, 4);
+    expect(pings.map((ping) => ping.seq)).toEqual([1, 2, 3, 4]);
+    for (const ping of pings) {
+      expect(ping.rttUs).toBeGreaterThan(0);
+      expect(ping.attempts).toBe(1);
+      expect(ping.serverPid).toBe(server.child.pid);
+    }
+    const { summary } = records[4] as { summary: Record<string, number> };
+    expect(summary.count).toBe(4);
+    expect(summary.failed).toBe(0);
+    const rtts = pings.map((ping) => Math.round(ping.rttUs as number));
+    expect(summary.minUs).toBe(Math.min(...rtts));
+    expect(summary.maxUs).toBe(Math.max(...rtts));
+    expect(summary.minUs).toBeLessThanOrEqual(summary.p50Us!);
+    expect(summary.p50Us).toBeLessThanOrEqual(summary.p99Us!);
+    expect(summary.p99Us).toBeLessThanOrEqual(summary.maxUs!);
+  });
+
+  it("stats --json prints exactly one object with the server's counters", async () => {
+    await client(['send', 'counted', ...flags], env);
+    const result = await client(['stats', '--json', ...flags], env);
+    expect(result.code).toBe(0);
+    expect(result.lines).toHaveLength(1);
+    const stats = JSON.parse(result.lines[0]!) as Record<string, unknown>;
+    expect(stats.transport).toBe(transport);
+    expect(stats.requests).toBeGreaterThanOrEqual(1);
+    expect(stats.executed).toBeGreaterThanOrEqual(1);
+    expect(stats).toHaveProperty('replies');
+    expect(stats).toHaveProperty('errorsByCode');
+    expect(stats).toHaveProperty('distinctClients');
+
+    const table = await client(['stats', ...flags], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^transport\\s+${transport}$`, 'm'));
+    expect(table.stdout).toMatch(/^requests\s+\d+$/m);
+    expect(table.stdout).toMatch(/^resends answered from memory\s+\d+$/m);
+  });
+
+  it('bench --json ends with the documented result line', async () => {
+    const result = await client(['bench', '--count', '2000', '--window', '16', '--json', ...flags], env);
+    expect(result.code).toBe(0);
+    const last = JSON.parse(result.lines.at(-1)!) as Record<string, number>;
+    expect(Object.keys(last)).toEqual(['msgsPerSec', 'p50Us', 'p99Us', 'count', 'errors']);
+    expect(last.msgsPerSec).toBeGreaterThan(0);
+    expect(last.count).toBe(2000);
+    expect(last.errors).toBe(0);
+    expect(last.p50Us).toBeGreaterThan(0);
+    expect(last.p50Us).toBeLessThanOrEqual(last.p99Us!);
+  });
+
+  it('bench without --json prints one readable line', async () => {
+    const result = await client(['bench', '--count', '300', '--window', '4', '--size', '10', ...flags], env);
+    expect(result.code).toBe(0);
+    expect(result.lines).toHaveLength(1);
+    expect(result.lines[0]).toMatch(
+      new RegExp(
+        `^bench ${transport} window=4 size=10B: 300 requests \\(30 warm-up\\), \\d+ msgs/s, p50 \\d+us, p99 \\d+us, max \\d+us, 0 errors$`,
+      ),
+    );
+  });
+});

@@ -1,0 +1,88 @@
+import type { RpcServerEvent, TransportEvent } from '@udsipc/transport';
+import type { ServerLogger } from './logger.js';
+import { DEFAULT_WARN_LIMITS, WarnLimiter, type WarnLimits } from './warn-limiter.js';
+
+/** Turns what the request/reply layer and the transport report into log lines. */
+export interface EventLog {
+  readonly rpc: (event: RpcServerEvent) => void;
+  readonly transport: (event: TransportEvent) => void;
+  /** Writes the summaries of warnings still held back. */
+  close(): void;
+}
+
+const ignore = (): void => {};
+
+export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAULT_WARN_LIMITS): EventLog {
+  const limiter = new WarnLimiter(
+    (kind, suppressed, windowMs) =>
+      logger.warn({ event: kind, suppressed, windowMs }, `${suppressed} more ${kind} warnings not logged`),
+    limits,
+  );
+  const warn = (kind: string, fields: Record<string, unknown>, message: string): void => {
+    if (limiter.allow(kind)) logger.warn({ event: kind, ...fields }, message);
+  };
+  // Decided once: at the default level a request costs one call to a no-op, not a log record.
+  const logRequest: (event: Extract<RpcServerEvent, { type: 'request' }>) => void = logger.isLevelEnabled(
+    'debug',
+  )
+    ? (event) =>
+        logger.debug(
+          { event: 'request', id: event.id, type: event.messageType, peer: event.peer, wire: event.wire },
+          'request',
+        )
+    : ignore;
+
+  const rpc = (event: RpcServerEvent): void => {
+    switch (event.type) {
+      case 'request':
+        logRequest(event);
+        return;
+      case 'protocol-error':
+        warn('protocol-error', { code: event.code, peer: event.peer, reason: event.message }, 'bad request');
+        return;
+      case 'handler-error':
+        warn(
+          'handler-error',
+          { id: event.id, type: event.messageType, code: event.code, reason: event.message },
+          'handler failed',
+        );
+        return;
+      case 'send-failure':
+        warn('send-failure', { peer: event.peer, code: event.code }, 'reply not delivered');
+        return;
+    }
+  };
+
+  const transport = (event: TransportEvent): void => {
+    switch (event.type) {
+      case 'connection-refused':
+        warn('connection-refused', { reason: event.reason, limit: event.limit }, 'connection refused');
+        return;
+      case 'framing-error':
+        warn(
+          'framing-error',
+          { peer: event.peer, reason: event.message },
+          'framing error, connection closed',
+        );
+        return;
+      case 'idle-timeout':
+        warn(
+          'idle-timeout',
+          { peer: event.peer, pendingBytes: event.pendingBytes },
+          'half a frame held too long, connection closed',
+        );
+        return;
+      case 'socket-error':
+        warn('socket-error', { peer: event.peer, code: event.code }, 'socket error');
+        return;
+      case 'unbound-sender':
+        warn('unbound-sender', {}, 'datagram from a sender with no bound path: it cannot be answered');
+        return;
+      case 'foreign-sender':
+        warn('foreign-sender', { from: event.from }, 'datagram from an unexpected sender');
+        return;
+    }
+  };
+
+  return { rpc, transport, close: () => limiter.close() };
+}

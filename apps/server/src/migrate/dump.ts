@@ -1,0 +1,77 @@
+import { mkdirSync, readlinkSync } from 'node:fs';
+import { parseConfig } from '../config.js';
+import { QUIESCE_SIGNAL } from '../quiesce-toggle.js';
+import { writeCheckpointRecord } from './checkpoint-record.js';
+import { assertCriuWorks, criuLogTail, runCriu } from './criu.js';
+import { MigrateError } from './migrate-error.js';
+import { isAlive, readProcessInfo, streamSocketsHeldBy, udsipcServerArguments } from './process-info.js';
+
+export interface DumpResult {
+  pid: number;
+  transport: string;
+  quiesced: boolean;
+  quiesceMs: number;
+  dumpMs: number;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
+}
+
+/**
+ * The first half of a migration: prove the pid is a udsipc-server, quiesce it if it holds stream
+ * connections (criu cannot dump half of one), then `criu dump` it into `directory`. On failure a
+ * quiesced server is resumed, so a failed dump leaves it serving.
+ */
+export async function dumpServer(
+  pid: number,
+  directory: string,
+  quiesceTimeoutMs = 10_000,
+): Promise<DumpResult> {
+  const info = readProcessInfo(pid);
+  const args = udsipcServerArguments(info);
+  const invocation = parseConfig(args, info.env, readlinkSync(`/proc/${pid}/cwd`));
+  if (invocation.action !== 'run') throw new MigrateError('NOT_UDSIPC_SERVER', `pid ${pid} is not serving`);
+  const { config } = invocation;
+  assertCriuWorks();
+  mkdirSync(directory, { recursive: true });
+
+  const unreachableSince = Date.now();
+  const quiesced = config.transport === 'stream';
+  if (quiesced) {
+    process.kill(pid, QUIESCE_SIGNAL);
+    const idle = await waitUntil(() => streamSocketsHeldBy(pid, config.socket) === 0, quiesceTimeoutMs);
+    if (!idle) {
+      process.kill(pid, QUIESCE_SIGNAL);
+      throw new MigrateError(
+        'QUIESCE_TIMEOUT',
+        `pid ${pid} still holds stream sockets after ${quiesceTimeoutMs} ms`,
+      );
+    }
+  }
+  const quiesceMs = Date.now() - unreachableSince;
+  writeCheckpointRecord(directory, {
+    pid,
+    transport: config.transport,
+    socket: config.socket,
+    codec: config.codec,
+    quiesced,
+    shellJob: !info.sessionLeader,
+    unreachableSince,
+  });
+  const dumpStarted = Date.now();
+  const criuArgs = ['dump', '-t', String(pid), '-D', directory, '-o', 'dump.log', '--ext-unix-sk'];
+  if (!info.sessionLeader) criuArgs.push('--shell-job');
+  const dump = await runCriu(criuArgs);
+  if (dump.status !== 0) {
+    if (quiesced && isAlive(pid)) process.kill(pid, QUIESCE_SIGNAL);
+    const why = criuLogTail(directory, 'dump.log') || dump.output.trim();
+    throw new MigrateError('DUMP_FAILED', `criu dump of pid ${pid} failed: ${why}`);
+  }
+  return { pid, transport: config.transport, quiesced, quiesceMs, dumpMs: Date.now() - dumpStarted };
+}

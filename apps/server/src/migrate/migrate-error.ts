@@ -1,0 +1,24 @@
+/** Stable codes for everything udsipc-migrate can refuse or fail at. */
+export const MIGRATE_ERROR_CODES = [
+  'USAGE',
+  'CRIU_MISSING',
+  'CRIU_CHECK_FAILED',
+  'NO_SUCH_PROCESS',
+  'NOT_UDSIPC_SERVER',
+  'QUIESCE_TIMEOUT',
+  'DUMP_FAILED',
+  'NO_CHECKPOINT',
+  'RESTORE_FAILED',
+  'NOT_ANSWERING',
+] as const;
+
+export type MigrateErrorCode = (typeof MIGRATE_ERROR_CODES)[number];
+
+export class MigrateError extends Error {
+  override readonly name = 'MigrateError';
+  readonly code: MigrateErrorCode;
+  constructor(code: MigrateErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { UdsipcServer } from './create-server.js';
+
+/** The signal udsipc-migrate sends before `criu dump` and again after `criu restore`. */
+export const QUIESCE_SIGNAL = 'SIGUSR2';
+
+/**
+ * Each SIGUSR2 flips the server between serving and quiesced. Quiesced (for CRIU): in-flight
+ * requests answered, every stream connection and the listener closed, nothing new taken; the
+ * datagram socket needs no closing, so there it only holds. Signals are handled one at a time, in
+ * order, so a quick second signal resumes only once the quiesce has finished.
+ */
+export function handleQuiesceSignal(
+  server: UdsipcServer,
+  logger: Logger,
+  onFailure: (error: unknown) => void,
+): void {
+  let quiesced = false;
+  let chain = Promise.resolve();
+  process.on(QUIESCE_SIGNAL, () => {
+    chain = chain.then(async () => {
+      try {
+        if (quiesced) await server.resume();
+        else await server.quiesce();
+        quiesced = !quiesced;
+      } catch (error) {
+        logger.error(
+          { event: quiesced ? 'resume-failed' : 'quiesce-failed', err: error },
+          'quiesce toggle failed',
+        );
+        onFailure(error);
+      }
+    });
+  });
+}

@@ -1,0 +1,162 @@
+// The library API, imported from the built package as a team adding its own message types would.
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TransportName } from '@udsipc/protocol';
+import {
+  builtinMessages,
+  createServer,
+  defineMessage,
+  HandlerError,
+  type ServerLogger,
+  type UdsipcServer,
+} from '@udsipc/server';
+import { connectClient, RequestError, type RpcClient } from '@udsipc/transport';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { makeTempDir } from './helpers.js';
+
+const messages = {
+  ...builtinMessages,
+  add: defineMessage(z.object({ a: z.number(), b: z.number() }), z.object({ sum: z.number() })),
+  slow: defineMessage(z.object({ ms: z.number() }), z.object({ waited: z.number() })),
+};
+
+interface Recorded {
+  level: string;
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+function recordingLogger(debug: boolean): { logger: ServerLogger; lines: Recorded[] } {
+  const lines: Recorded[] = [];
+  const at = (level: string) => (fields: object, message: string) =>
+    lines.push({ level, fields: fields as Record<string, unknown>, message });
+  return {
+    lines,
+    logger: {
+      isLevelEnabled: (level) => debug || level !== 'debug',
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+    },
+  };
+}
+
+describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (transport) => {
+  let dir: string;
+  let cleanup: () => void;
+  let path: string;
+  const servers: UdsipcServer<typeof messages>[] = [];
+  const clients: RpcClient<typeof messages>[] = [];
+
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir());
+    path = join(dir, 'lib.sock');
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(servers.splice(0).map((server) => server.stop(100)));
+    cleanup();
+  });
+
+  function server(logger?: ServerLogger): UdsipcServer<typeof messages> {
+    const created = createServer({ transport, socket: path, codec: 'auto', messages, logger });
+    servers.push(created);
+    return created;
+  }
+
+  async function client(): Promise<RpcClient<typeof messages>> {
+    const opened = await connectClient<typeof messages>({
+      transport,
+      path,
+      messages,
+      replyDirectory: join(dir, 'replies'),
+    });
+    clients.push(opened);
+    return opened;
+  }
+
+  it('serves a message type of its own, typed, beside the built-in ones', async () => {
+    const s = server().handle('add', (payload) => {
+      expectTypeOf(payload).toEqualTypeOf<{ a: number; b: number }>();
+      return { sum: payload.a + payload.b };
+    });
+    // @ts-expect-error: 'nope' is not in the registry
+    expect(() => s.handle('nope', () => ({}))).toThrow(/no schema for message type "nope"/);
+    await s.start();
+    const c = await client();
+    const sum = await c.request('add', { a: 1, b: 2 });
+    expectTypeOf(sum).toEqualTypeOf<{ sum: number }>();
+    expect(sum).toEqual({ sum: 3 });
+    await expect(c.request('echo', { text: 'built-in' })).resolves.toEqual({ text: 'built-in' });
+    const refused = await c.request('add', { a: 1, b: 'two' } as never).catch((error: unknown) => error);
+    expect((refused as RequestError).remoteCode).toBe('INVALID_PAYLOAD');
+    // A type in the registry without a handler is refused by name, not crashed on.
+    const unhandled = await c.request('slow', { ms: 1 }).catch((error: unknown) => error);
+    expect(unhandled).toBeInstanceOf(RequestError);
+    expect((unhandled as RequestError).remoteCode).toBe('UNKNOWN_TYPE');
+    expect(s.stats()).toMatchObject({ transport, requests: 4, executed: 2 });
+  });
+
+  it("replies with a handler's own error code, and logs the failure as a warning", async () => {
+    const { logger, lines } = recordingLogger(false);
+    await server(logger)
+      .handle('add', ({ a }) => {
+        if (a < 0) throw new HandlerError('NEGATIVE', 'a must not be negative');
+        return { sum: a };
+      })
+      .start();
+    const c = await client();
+    const error = await c.request('add', { a: -1, b: 0 }).catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 'REMOTE_ERROR', remoteCode: 'NEGATIVE' });
+    expect(lines).toContainEqual({
+      level: 'warn',
+      fields: expect.objectContaining({ event: 'handler-error', code: 'NEGATIVE', type: 'add' }),
+      message: 'handler failed',
+    });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      fields: { event: 'listening', transport, path, codec: 'auto', mode: '0600', pid: process.pid },
+    });
+    // Below debug, requests are not logged at all.
+    expect(lines.filter((line) => line.level === 'debug')).toEqual([]);
+  });
+
+  it('stop() answers the request in flight, then removes the socket', async () => {
+    let entered: () => void = () => {};
+    const handlerRunning = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const s = server().handle('slow', async ({ ms }) => {
+      entered();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { waited: ms };
+    });
+    await s.start();
+    const c = await client();
+    const reply = c.request('slow', { ms: 300 });
+    await handlerRunning;
+    const stopped = s.stop();
+    await expect(reply).resolves.toEqual({ waited: 300 });
+    await stopped;
+    expect(() => lstatSync(path)).toThrow(/ENOENT/);
+    // Stopped means stopped: nothing is answered any more.
+    await expect(c.request('echo', { text: 'late' }, { timeoutMs: 50, retries: 1 })).rejects.toBeInstanceOf(
+      RequestError,
+    );
+  });
+
+  it('quiesce() holds and resume() serves again', async () => {
+    const s = server();
+    await s.start();
+    const c = await client();
+    await expect(c.request('echo', { text: 'one' })).resolves.toEqual({ text: 'one' });
+    await s.quiesce();
+    expect(s.stats().openConnections).toBe(0);
+    const held = c.request('echo', { text: 'two' }, { timeoutMs: 100, retries: 50 });
+    await s.resume();
+    await expect(held).resolves.toEqual({ text: 'two' });
+  });
+});

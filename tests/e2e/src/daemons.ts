@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { lstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { probeSocket } from '@udsipc/transport';
+
+const require = createRequire(import.meta.url);
+
+/** The built entry points, as a user runs them. */
+export const SERVER_CLI = join(dirname(require.resolve('@udsipc/server/package.json')), 'dist', 'cli.js');
+export const MIGRATE_CLI = join(
+  dirname(require.resolve('@udsipc/server/package.json')),
+  'dist',
+  'migrate-cli.js',
+);
+export const CLIENT_CLI = join(dirname(require.resolve('@udsipc/client/package.json')), 'dist', 'cli.js');
+
+export interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns a process and collects its output; `exited` resolves with its exit code (null if killed by a signal). */
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+export function node(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  return run(process.execPath, [script, ...args], env);
+}
+
+/** Resolves once `predicate` holds for the output so far, or rejects after `timeoutMs`. */
+export async function waitForOutput(
+  running: Running,
+  predicate: (stdout: string, stderr: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate(running.stdout(), running.stderr())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for output; stdout: ${running.stdout()} stderr: ${running.stderr()}`,
+      );
+    }
+    if (running.child.exitCode !== null) {
+      throw new Error(`process exited with ${running.child.exitCode}: ${running.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
+  return running.exited;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once a live server is bound at `path` (a stale file left by a killed one does not count). */
+export async function waitForSocket(path: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (lstatSync(path).isSocket() && probeSocket(path) === 'live') return;
+    } catch {
+      // Not there yet.
+    }
+    if (Date.now() > deadline) throw new Error(`no live socket at ${path} after ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}

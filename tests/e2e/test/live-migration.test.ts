@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TransportName } from '@udsipc/protocol';
+import { connectClient } from '@udsipc/transport';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATE_CLI, node, SERVER_CLI, sleep, stop, waitForSocket } from '../src/daemons.js';
+import {
+  criuUnavailable,
+  killAndWait,
+  type Summary,
+  serverStats,
+  startDetachedServer,
+  startRunClient,
+  stopRunClient,
+} from '../src/migration-harness.js';
+import { makeTempDir } from '../src/temp-dir.js';
+
+const CLIENTS = 3;
+const criuMissing = criuUnavailable();
+if (criuMissing) console.log(`SKIPPED: live migration with CRIU: ${criuMissing}`);
+
+/** An echo from a client whose request ids repeat across runs: its first request is always `replay-probe:1`. */
+async function echoWithFixedId(
+  transport: TransportName,
+  socket: string,
+  replyDirectory: string,
+  text: string,
+): Promise<string> {
+  const client = await connectClient({ transport, path: socket, replyDirectory, clientId: 'replay-probe' });
+  try {
+    return (await client.request('echo', { text })).text;
+  } finally {
+    await client.close();
+  }
+}
+
+function expectNothingLost(summaries: Summary[]): void {
+  for (const summary of summaries) {
+    expect(summary.sent).toBeGreaterThan(50);
+    expect(summary.failed).toBe(0);
+    expect(summary.replied).toBe(summary.sent);
+  }
+}
+
+describe.each(['dgram', 'stream'] as const)('server outages over %s', (transport: TransportName) => {
+  let dir: string;
+  let cleanup: () => void;
+  const pids: number[] = [];
+
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir());
+    mkdirSync(join(dir, 'replies'), { mode: 0o700 });
+  });
+  afterEach(async () => {
+    for (const pid of pids.splice(0)) await killAndWait(pid, 'SIGKILL');
+    cleanup();
+  });
+
+  const socketOf = () => join(dir, 's.sock');
+  const replies = () => join(dir, 'replies');
+
+  it.skipIf(criuMissing !== undefined)(
+    'checkpoint and restore with CRIU while clients run: nothing lost, each request executed once',
+    async () => {
+      const server = await startDetachedServer(transport, socketOf(), join(dir, 'server.log'));
+      pids.push(server.pid);
+      const clients = Array.from({ length: CLIENTS }, () => startRunClient(transport, socketOf(), replies()));
+      // One request whose id will be sent again after the restore, as a client resends after a lost reply.
+      const before = await echoWithFixedId(transport, socketOf(), replies(), 'sent before the checkpoint');
+      expect(before).toBe('sent before the checkpoint');
+      await sleep(500);
+      const images = join(dir, 'images');
+      const dump = node(MIGRATE_CLI, ['dump', '--pid', String(server.pid), '--dir', images]);
+      expect(await dump.exited, dump.stderr()).toBe(0);
+      await server.exited;
+      await sleep(1_000);
+      const restore = node(MIGRATE_CLI, ['restore', '--dir', images, '--json']);
+      expect(await restore.exited, restore.stderr()).toBe(0);
+      const { pauseMs } = JSON.parse(restore.stdout().trim()) as { pauseMs: number };
+      expect(pauseMs).toBeGreaterThanOrEqual(1_000);
+      // The restored server remembers that id: it answers with the reply it gave before the checkpoint.
+      const resent = await echoWithFixedId(transport, socketOf(), replies(), 'sent after the restore');
+      expect(resent).toBe('sent before the checkpoint');
+      await sleep(500);
+      const summaries = await Promise.all(clients.map(stopRunClient));
+      expectNothingLost(summaries);
+      const stats = await serverStats(transport, socketOf(), replies());
+      const sent = summaries.reduce((total, summary) => total + summary.sent, 0);
+      // Every request executed exactly once across the checkpoint: the restored server still
+      // remembered the ids it had run, so resends were answered from memory, not re-run.
+      expect(stats.executedByType.ack).toBe(sent);
+      expect(stats.executedByType.echo).toBe(1);
+      expect(stats.resendsAnsweredFromMemory).toBeGreaterThanOrEqual(1);
+    },
+    60_000,
+  );
+
+  it('SIGSTOP for 3 s then SIGCONT: nothing lost, each request executed once', async () => {
+    const server = await startDetachedServer(transport, socketOf(), join(dir, 'server.log'));
+    pids.push(server.pid);
+    const clients = Array.from({ length: CLIENTS }, () => startRunClient(transport, socketOf(), replies()));
+    await sleep(300);
+    process.kill(server.pid, 'SIGSTOP');
+    await sleep(3_000);
+    process.kill(server.pid, 'SIGCONT');
+    await sleep(500);
+    const summaries = await Promise.all(clients.map(stopRunClient));
+    expectNothingLost(summaries);
+    const stats = await serverStats(transport, socketOf(), replies());
+    expect(stats.executedByType.ack).toBe(summaries.reduce((total, summary) => total + summary.sent, 0));
+  }, 30_000);
+
+  it('kill -9 then a fresh server on the same path: nothing lost (at-least-once)', async () => {
+    const first = await startDetachedServer(transport, socketOf(), join(dir, 'server.log'));
+    pids.push(first.pid);
+    const clients = Array.from({ length: CLIENTS }, () => startRunClient(transport, socketOf(), replies()));
+    await sleep(300);
+    await killAndWait(first.pid, 'SIGKILL');
+    await sleep(500);
+    const second = node(SERVER_CLI, ['--transport', transport, '--socket', socketOf()]);
+    try {
+      await waitForSocket(socketOf());
+      await sleep(500);
+      const summaries = await Promise.all(clients.map(stopRunClient));
+      expectNothingLost(summaries);
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 30_000);
+});
