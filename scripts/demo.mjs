@@ -1,2 +1,85 @@
-// The demo arrives with the daemons (apps/server, apps/client); until then it says so.
-console.log('udsipc demo: the server and client daemons are not built yet (see the daemons issue).');
+// The demo: udsipc-server and udsipc-client talking like the seed's pair, in one terminal.
+// Datagram mode by default; `--transport stream` shows the same over a stream socket.
+// Ctrl-C stops both cleanly; the demo then checks that no socket file was left behind.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { probeSocket } from '../packages/transport/dist/index.js';
+
+const { values } = parseArgs({
+  options: {
+    transport: { type: 'string', default: 'dgram' },
+    interval: { type: 'string', default: '1000' },
+    count: { type: 'string' },
+  },
+});
+if (!['dgram', 'stream'].includes(values.transport)) {
+  console.error(`demo: --transport must be dgram or stream, not ${values.transport}`);
+  process.exit(2);
+}
+const root = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'udsipc-demo-'));
+const socket = join(dir, 'server.sock');
+const replies = join(dir, 'replies');
+const colour = process.stdout.isTTY ? (code, text) => `\x1b[${code}m${text}\x1b[0m` : (_code, text) => text;
+
+function start(label, code, script, args, env = {}) {
+  // Own process group: the terminal's Ctrl-C reaches the demo only, which stops each child once, in order.
+  const child = spawn(process.execPath, [join(root, script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, ...env },
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => console.log(`${colour(code, label)} ${line}`));
+  }
+  const exited = new Promise((resolve) => child.once('close', (status) => resolve(status)));
+  return { child, exited };
+}
+
+console.log(`demo: udsipc in ${values.transport} mode; socket ${socket}; Ctrl-C stops both\n`);
+const server = start('[server]', 36, 'apps/server/dist/cli.js', [
+  '--transport',
+  values.transport,
+  '--socket',
+  socket,
+  '--log-level',
+  'debug',
+]);
+const deadline = Date.now() + 10_000;
+while (!(existsSync(socket) && probeSocket(socket) === 'live')) {
+  if (Date.now() > deadline || server.child.exitCode !== null) {
+    console.error('demo: the server did not start');
+    process.exit(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+const clientArgs = ['run', '--transport', values.transport, '--socket', socket, '--interval', values.interval];
+if (values.count) clientArgs.push('--count', values.count);
+const client = start('[client]', 33, 'apps/client/dist/cli.js', clientArgs, { UDSIPC_REPLY_DIR: replies });
+
+let stopping = false;
+async function stopBoth(signal) {
+  if (stopping) return;
+  stopping = true;
+  if (client.child.exitCode === null) client.child.kill(signal);
+  const clientStatus = await client.exited;
+  server.child.kill(signal);
+  const serverStatus = await server.exited;
+  const leftovers = [socket, ...(existsSync(replies) ? readdirSync(replies).map((name) => join(replies, name)) : [])].filter(
+    (path) => existsSync(path),
+  );
+  rmSync(dir, { recursive: true, force: true });
+  if (leftovers.length > 0) {
+    console.error(`demo: socket files left behind: ${leftovers.join(', ')}`);
+    process.exit(1);
+  }
+  console.log(`\ndemo: client exited ${clientStatus}, server exited ${serverStatus}; no socket file left behind`);
+  process.exit(clientStatus === 0 && serverStatus === 0 ? 0 : 1);
+}
+process.on('SIGINT', () => stopBoth('SIGINT'));
+process.on('SIGTERM', () => stopBoth('SIGTERM'));
+client.exited.then(() => stopBoth('SIGTERM'));

@@ -38,7 +38,7 @@ done
 if [[ -z $uris && -f /etc/apt/sources.list ]]; then
   uris=$(awk '$1=="deb" && $0 !~ /security/ {for(i=2;i<=NF;i++) if($i ~ /^[a-z]+:\/\//){print $i; exit}}' /etc/apt/sources.list)
 fi
-uris=${uris:-http://deb.debian.org/debian}
+[[ -n $uris ]] || fail "no Debian source found in /etc/apt to take the mirror from"
 
 cat >"$SRC" <<SRC
 Types: deb

@@ -76,7 +76,11 @@ describe.each(['dgram', 'stream'] as const)('server outages over %s', (transport
       await sleep(1_000);
       const restore = node(MIGRATE_CLI, ['restore', '--dir', images, '--json']);
       expect(await restore.exited, restore.stderr()).toBe(0);
-      const { pauseMs } = JSON.parse(restore.stdout().trim()) as { pauseMs: number };
+      const { pauseMs, restoreToReplyMs } = JSON.parse(restore.stdout().trim()) as {
+        pauseMs: number;
+        restoreToReplyMs: number;
+      };
+      console.log(`${transport}: unreachable for ${pauseMs} ms (1 s of it on purpose), first reply ${restoreToReplyMs} ms after restore began`);
       expect(pauseMs).toBeGreaterThanOrEqual(1_000);
       // The restored server remembers that id: it answers with the reply it gave before the checkpoint.
       const resent = await echoWithFixedId(transport, socketOf(), replies(), 'sent after the restore');

@@ -18,6 +18,7 @@ export function statsTable(stats: StatsReply): string {
     ['uptime', `${(stats.uptimeMs / 1000).toFixed(1)} s`],
     ['requests', String(stats.requests)],
     ['executed', String(stats.executed)],
+    ['executed by type', counts(stats.executedByType)],
     ['replies', String(stats.replies)],
     ['resends answered from memory', String(stats.resendsAnsweredFromMemory)],
     ['errors by code', counts(stats.errorsByCode)],

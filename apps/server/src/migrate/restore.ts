@@ -59,6 +59,12 @@ async function firstReply(transport: 'dgram' | 'stream', socket: string, timeout
 export async function restoreServer(directory: string, answerTimeoutMs = 10_000): Promise<RestoreResult> {
   const record = readCheckpointRecord(directory);
   assertCriuWorks();
+  if (isAlive(record.pid)) {
+    throw new MigrateError(
+      'RESTORE_FAILED',
+      `pid ${record.pid} is running: the checkpoint in ${directory} was restored already, or its server was never stopped`,
+    );
+  }
   const restoreStarted = Date.now();
   await restoreWithRetry(directory, record.shellJob);
   if (record.quiesced && isAlive(record.pid)) process.kill(record.pid, QUIESCE_SIGNAL);
