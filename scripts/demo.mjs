@@ -57,7 +57,15 @@ while (!(existsSync(socket) && probeSocket(socket) === 'live')) {
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
-const clientArgs = ['run', '--transport', values.transport, '--socket', socket, '--interval', values.interval];
+const clientArgs = [
+  'run',
+  '--transport',
+  values.transport,
+  '--socket',
+  socket,
+  '--interval',
+  values.interval,
+];
 if (values.count) clientArgs.push('--count', values.count);
 const client = start('[client]', 33, 'apps/client/dist/cli.js', clientArgs, { UDSIPC_REPLY_DIR: replies });
 
@@ -69,15 +77,18 @@ async function stopBoth(signal) {
   const clientStatus = await client.exited;
   server.child.kill(signal);
   const serverStatus = await server.exited;
-  const leftovers = [socket, ...(existsSync(replies) ? readdirSync(replies).map((name) => join(replies, name)) : [])].filter(
-    (path) => existsSync(path),
-  );
+  const leftovers = [
+    socket,
+    ...(existsSync(replies) ? readdirSync(replies).map((name) => join(replies, name)) : []),
+  ].filter((path) => existsSync(path));
   rmSync(dir, { recursive: true, force: true });
   if (leftovers.length > 0) {
     console.error(`demo: socket files left behind: ${leftovers.join(', ')}`);
     process.exit(1);
   }
-  console.log(`\ndemo: client exited ${clientStatus}, server exited ${serverStatus}; no socket file left behind`);
+  console.log(
+    `\ndemo: client exited ${clientStatus}, server exited ${serverStatus}; no socket file left behind`,
+  );
   process.exit(clientStatus === 0 && serverStatus === 0 ? 0 : 1);
 }
 process.on('SIGINT', () => stopBoth('SIGINT'));

@@ -82,7 +82,8 @@ export function encodeRequest(request: RequestEnvelope, wire: WireFormat, limits
   return encodeCString(text);
 }
 
-const ERROR_PREFIX = /^ERROR ([A-Z_]{1,64})(?:: (.*))?$/s;
+/** Codes are upper case with digits and underscores (`INVALID_UTF8`), as ErrorBodySchema allows up to 64. */
+const ERROR_PREFIX = /^ERROR ([A-Z][A-Z0-9_]{0,63})(?:: (.*))?$/s;
 
 /**
  * Client side: one received message to a reply. A cstring reply has no id (the caller matches it

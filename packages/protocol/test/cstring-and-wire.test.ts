@@ -102,6 +102,12 @@ describe('wire formats', () => {
     const wire = encodeReply(errorReply('cstring', 'NOT_TERMINATED', 'no NUL'), 'cstring', limits);
     const reply = decodeReply(wire, 'cstring', limits);
     expect(reply).toMatchObject({ ok: false, error: { code: 'NOT_TERMINATED', message: 'no NUL' } });
+    // A code with a digit is still an error, not a reply text.
+    const utf8 = encodeReply(errorReply('cstring', 'INVALID_UTF8', 'bad text'), 'cstring', limits);
+    expect(decodeReply(utf8, 'cstring', limits)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_UTF8', message: 'bad text' },
+    });
     const long = encodeReply(errorReply('cstring', 'X', 'y'.repeat(5000)), 'cstring', limits);
     expect(decodeReply(long, 'cstring', limits)).toMatchObject({ ok: false, error: { code: 'X' } });
   });

@@ -4,6 +4,7 @@ import {
   MAX_DATAGRAM_BYTES,
   type WireFormat,
 } from '@udsipc/protocol';
+import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
@@ -49,7 +50,11 @@ export class DatagramClientTransport implements ClientTransport {
   private readonly replyDirectory: string;
   private readonly maxQueuedFrames: number;
   private socket: DatagramSocket | undefined;
-  private readonly congested = new Map<string, Buffer>();
+  private readonly wire: WireFormat;
+  private readonly outbox = new Map<string, Buffer>();
+  private sentThisTurn = false;
+  private flushScheduled = false;
+  private congested = false;
   private anonymousKeys = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private onFrame: (frame: Buffer) => void = () => {};
@@ -63,6 +68,7 @@ export class DatagramClientTransport implements ClientTransport {
 
   constructor(options: DatagramClientOptions & { wire?: WireFormat }) {
     this.serverPath = options.path;
+    this.wire = options.wire ?? 'json';
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
     this.replyDirectory = options.replyDirectory ?? defaultReplyDirectory();
     this.maxQueuedFrames = options.maxQueuedFrames ?? 4096;
@@ -83,7 +89,7 @@ export class DatagramClientTransport implements ClientTransport {
     this.socket = socket;
     liveReplyPaths.add(this.replyPath);
     removeReplySocketsOnExit();
-    socket.onWritable(() => this.drain());
+    socket.onWritable(() => this.flush());
     socket.connect(this.serverPath);
   }
 
@@ -93,16 +99,43 @@ export class DatagramClientTransport implements ClientTransport {
       this.foreignMessages++;
       return;
     }
+    if (this.wire === 'json' && isBatch(message)) {
+      for (const frame of unpackBatch(message) ?? []) this.onFrame(frame);
+      return;
+    }
     this.onFrame(message);
   }
 
+  /**
+   * The first frame of an event-loop turn goes out at once (a lone request pays no batching
+   * delay); frames that follow it in the same turn wait in the outbox and leave together at the
+   * end of the turn, as one batch datagram. While the server's queue is full the outbox also holds
+   * what could not be sent, keyed by request id so that a resend replaces its queued original.
+   */
   send(frame: Buffer, key?: string): string | undefined {
     const socket = this.socket;
     if (!socket) return 'CLOSED';
-    if (this.congested.size > 0) return this.enqueue(frame, key);
-    const outcome = this.sendConnected(socket, frame);
-    if (outcome === 'congested') return this.enqueue(frame, key);
-    return outcome === 'ok' ? undefined : outcome;
+    const queueKey = key ?? `#${++this.anonymousKeys}`;
+    if (this.outbox.size === 0 && !this.sentThisTurn) {
+      this.sentThisTurn = true;
+      process.nextTick(() => {
+        this.sentThisTurn = false;
+      });
+      const outcome = this.sendConnected(socket, frame);
+      if (outcome === 'congested') {
+        this.outbox.set(queueKey, frame);
+        this.waitForRoom();
+        return undefined;
+      }
+      return outcome === 'ok' ? undefined : outcome;
+    }
+    if (!this.outbox.has(queueKey) && this.outbox.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
+    this.outbox.set(queueKey, frame);
+    if (!this.congested && !this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    return undefined;
   }
 
   /** Sends on the connection, connecting (again) first when there is none or the server was replaced. */
@@ -118,32 +151,44 @@ export class DatagramClientTransport implements ClientTransport {
     return failure ?? socket.send(frame);
   }
 
-  private enqueue(frame: Buffer, key: string | undefined): string | undefined {
-    const queueKey = key ?? `#${++this.anonymousKeys}`;
-    if (!this.congested.has(queueKey) && this.congested.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
-    this.congested.set(queueKey, frame);
+  private waitForRoom(): void {
+    this.congested = true;
     // 'writable' should follow congestion; this timer only guards against a wake-up that never comes.
-    this.drainTimer ??= setInterval(() => this.drain(), DRAIN_GUARD_MS);
-    return undefined;
+    this.drainTimer ??= setInterval(() => this.flush(), DRAIN_GUARD_MS);
   }
 
-  private drain(): void {
+  /** Sends the outbox, packing frames into batch datagrams, until it is empty or the server's queue is full. */
+  private flush(): void {
+    this.flushScheduled = false;
     const socket = this.socket;
-    if (socket) {
-      for (const [key, frame] of this.congested) {
-        const outcome = this.sendConnected(socket, frame);
-        if (outcome === 'congested') return;
-        this.congested.delete(key);
+    while (socket && this.outbox.size > 0) {
+      const keys: string[] = [];
+      const frames: Buffer[] = [];
+      for (const [key, frame] of this.outbox) {
+        keys.push(key);
+        frames.push(frame);
+        if (this.wire !== 'json') break;
+      }
+      const count = this.wire === 'json' ? framesThatFit(frames, this.maxFrameBytes) : 1;
+      const datagram = count === 1 ? frames[0]! : packBatch(frames.slice(0, count));
+      const outcome = this.sendConnected(socket, datagram);
+      if (outcome === 'congested') {
+        this.waitForRoom();
+        return;
+      }
+      for (const key of keys.slice(0, count)) {
+        this.outbox.delete(key);
         if (outcome !== 'ok') this.onLinkFailure(outcome, key.startsWith('#') ? undefined : key);
       }
     }
+    this.congested = false;
     clearInterval(this.drainTimer);
     this.drainTimer = undefined;
   }
 
   /** Frames waiting for room in the server's queue. */
   get queuedFrames(): number {
-    return this.congested.size;
+    return this.outbox.size;
   }
 
   async close(): Promise<void> {
@@ -153,7 +198,7 @@ export class DatagramClientTransport implements ClientTransport {
       liveReplyPaths.delete(this.replyPath);
       removeIfStale(this.replyPath);
     }
-    this.congested.clear();
+    this.outbox.clear();
     clearInterval(this.drainTimer);
     this.resolveClosed();
   }

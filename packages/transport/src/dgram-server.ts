@@ -1,4 +1,5 @@
 import { type CodecName, MAX_DATAGRAM_BYTES, wireFormatFor } from '@udsipc/protocol';
+import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
 import type {
@@ -24,12 +25,18 @@ const MAX_RETRY_MS = 64;
 
 /**
  * One datagram peer, known by its reply path. The server cannot connect() to each client, so a
- * reply that finds the client's queue full (EAGAIN) waits here and is retried on a short
- * back-off timer: no drop, no spin.
+ * reply that finds the client's queue full (EAGAIN) waits in this peer's outbox and is retried on
+ * a short back-off timer: no drop, no spin. The first reply of an event-loop turn goes out at
+ * once; replies that follow it in the same turn leave together at the end of the turn, as one
+ * batch datagram to a peer that batches itself (see dgram-batch.ts), else one by one.
  */
 class DatagramPeer implements ServerPeer {
   readonly id: string;
-  private readonly queue: Buffer[] = [];
+  /** Set once the peer has sent a batch: it can read batched replies. */
+  batches = false;
+  private readonly outbox: Buffer[] = [];
+  private sentThisTurn = false;
+  private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = FIRST_RETRY_MS;
 
@@ -41,30 +48,34 @@ class DatagramPeer implements ServerPeer {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.outbox.length;
   }
 
   send(frame: Buffer): void {
-    if (this.queue.length > 0) {
-      this.enqueue(frame);
+    if (this.outbox.length === 0 && !this.sentThisTurn) {
+      this.sentThisTurn = true;
+      process.nextTick(() => {
+        this.sentThisTurn = false;
+      });
+      const outcome = this.server.sendTo(frame, this.path);
+      if (outcome === 'ok') return;
+      if (BACKPRESSURE_ERRNOS.has(outcome)) {
+        this.outbox.push(frame);
+        this.scheduleRetry();
+        return;
+      }
+      this.server.reportSendFailure(this, outcome);
       return;
     }
-    const outcome = this.server.sendTo(frame, this.path);
-    if (outcome === 'ok') return;
-    if (BACKPRESSURE_ERRNOS.has(outcome)) {
-      this.enqueue(frame);
-      this.scheduleRetry();
-      return;
-    }
-    this.server.reportSendFailure(this, outcome);
-  }
-
-  private enqueue(frame: Buffer): void {
-    if (this.queue.length >= this.server.maxQueuedRepliesPerPeer) {
-      this.queue.shift();
+    if (this.outbox.length >= this.server.maxQueuedRepliesPerPeer) {
+      this.outbox.shift();
       this.server.reportSendFailure(this, 'QUEUE_FULL');
     }
-    this.queue.push(frame);
+    this.outbox.push(frame);
+    if (!this.retryTimer && !this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
   }
 
   private scheduleRetry(): void {
@@ -73,20 +84,23 @@ class DatagramPeer implements ServerPeer {
   }
 
   private flush(): void {
+    this.flushScheduled = false;
     this.retryTimer = undefined;
-    while (this.queue.length > 0) {
-      const outcome = this.server.sendTo(this.queue[0]!, this.path);
+    while (this.outbox.length > 0) {
+      const count = this.batches ? framesThatFit(this.outbox, this.server.maxFrameBytes) : 1;
+      const datagram = count === 1 ? this.outbox[0]! : packBatch(this.outbox.slice(0, count));
+      const outcome = this.server.sendTo(datagram, this.path);
       if (BACKPRESSURE_ERRNOS.has(outcome)) {
-        this.retryDelay = Math.min(MAX_RETRY_MS, this.retryDelay * 2);
         this.scheduleRetry();
+        this.retryDelay = Math.min(MAX_RETRY_MS, this.retryDelay * 2);
         return;
       }
-      this.queue.shift();
+      this.outbox.splice(0, count);
       if (outcome !== 'ok') {
         // The client is gone: what is left for it can never be delivered.
-        for (let dropped = this.queue.length + 1; dropped > 0; dropped--)
+        for (let dropped = this.outbox.length + count; dropped > 0; dropped--)
           this.server.reportSendFailure(this, outcome);
-        this.queue.length = 0;
+        this.outbox.length = 0;
       }
     }
     this.retryDelay = FIRST_RETRY_MS;
@@ -95,7 +109,7 @@ class DatagramPeer implements ServerPeer {
   drop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.queue.length = 0;
+    this.outbox.length = 0;
   }
 }
 
@@ -154,13 +168,23 @@ export class DatagramServerTransport implements ServerTransport {
 
   private receive(message: Buffer, from: string | undefined): void {
     if (this.holding) return;
-    const wire = wireFormatFor(this.codec, message);
+    // A batch is JSON by definition; one that does not unpack is then answered as malformed JSON.
+    const wire = this.codec !== 'cstring' && isBatch(message) ? 'json' : wireFormatFor(this.codec, message);
     if (from === undefined) {
       this.onEvent({ type: 'unbound-sender' });
       this.onFrame(message, wire, this.unbound);
       return;
     }
-    this.onFrame(message, wire, this.peerFor(from));
+    const peer = this.peerFor(from);
+    if (this.codec !== 'cstring' && isBatch(message)) {
+      const frames = unpackBatch(message);
+      if (frames) {
+        peer.batches = true;
+        for (const frame of frames) this.onFrame(frame, 'json', peer);
+        return;
+      }
+    }
+    this.onFrame(message, wire, peer);
   }
 
   private peerFor(path: string): DatagramPeer {

@@ -1,4 +1,5 @@
 export * from './backoff.js';
+export * from './dgram-batch.js';
 export * from './dgram-client.js';
 export * from './dgram-server.js';
 export * from './dgram-socket.js';

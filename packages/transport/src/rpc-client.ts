@@ -20,7 +20,12 @@ import type { ClientTransport } from './interfaces.js';
 export interface RequestOptions {
   /** How long one attempt waits for its reply before it is resent, in ms (default 1000). */
   timeoutMs?: number;
-  /** How many times a request is resent, with the same id, before it fails (default 10). */
+  /**
+   * How many times a request is resent after a time-out, with the same id, before it fails with
+   * TIMEOUT (default 10). While the server cannot be reached at all (ECONNREFUSED, ENOENT, no
+   * connection) resends follow the back-off instead, for as long as `(retries + 1) * timeoutMs`,
+   * so a request is as patient with a server that is down as with one that is frozen.
+   */
   retries?: number;
 }
 
@@ -51,6 +56,9 @@ interface Pending {
   readonly timeoutMs: number;
   readonly retries: number;
   attempts: number;
+  timeouts: number;
+  /** After this (ms since the epoch) a request that cannot reach the server fails. */
+  readonly giveUpAt: number;
   waitingToResend: boolean;
   lastFailure: 'TIMEOUT' | 'SERVER_UNAVAILABLE';
   lastCode: string;
@@ -132,14 +140,18 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
       return Promise.reject(error);
     }
     this.counters.sent++;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const retries = options.retries ?? this.defaultRetries;
     return new Promise<ReplyPayload<R, T>>((resolve, reject) => {
       const entry: Pending = {
         id,
         type,
         frame,
-        timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
-        retries: options.retries ?? this.defaultRetries,
+        timeoutMs,
+        retries,
         attempts: 0,
+        timeouts: 0,
+        giveUpAt: Date.now() + (retries + 1) * timeoutMs,
         waitingToResend: false,
         lastFailure: 'TIMEOUT',
         lastCode: 'TIMEOUT',
@@ -168,7 +180,9 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     entry.timer = undefined;
     entry.lastFailure = failure;
     entry.lastCode = code;
-    if (entry.attempts > entry.retries || this.closed) {
+    if (failure === 'TIMEOUT') entry.timeouts++;
+    const exhausted = failure === 'TIMEOUT' ? entry.timeouts > entry.retries : Date.now() >= entry.giveUpAt;
+    if (exhausted || this.closed) {
       this.settle(entry);
       this.counters.failed++;
       const what = failure === 'TIMEOUT' ? 'no reply' : `server unavailable (${code})`;

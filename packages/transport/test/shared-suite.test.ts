@@ -155,12 +155,27 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     }
   });
 
-  it('fails with SERVER_UNAVAILABLE when nobody ever answers, after its retries', async () => {
+  it('fails with SERVER_UNAVAILABLE when nobody ever answers, after (retries + 1) x timeout of trying', async () => {
     const c = await client({ timeoutMs: 100, retries: 2 });
+    const started = Date.now();
     const error = await c.request('echo', { text: 'anyone?' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestError);
     expect((error as RequestError).code).toBe('SERVER_UNAVAILABLE');
-    expect((error as RequestError).attempts).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect((error as RequestError).attempts).toBeGreaterThan(3);
+  });
+
+  it('fails with TIMEOUT after its retries when the server is there but never answers', async () => {
+    const s = await server();
+    const c = await client({ timeoutMs: 100, retries: 2 });
+    s.child.kill('SIGSTOP');
+    try {
+      const error = await c.request('echo', { text: 'frozen?' }).catch((e: unknown) => e);
+      expect((error as RequestError).code).toBe('TIMEOUT');
+      expect((error as RequestError).attempts).toBe(3);
+    } finally {
+      s.child.kill('SIGCONT');
+    }
   });
 
   it('turns a handler throw into an error reply, and the server keeps serving', async () => {
@@ -266,6 +281,8 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
       const valid = encodeJson({ v: 1, id: 'g:9', type: 'echo', payload: { text: 'x' } }, { maxBytes: 1000 });
       socket.write(Buffer.concat([frameHeader(valid.length), valid]));
       socket.write(frameHeader(0xffff_fff0));
+      // Read (and drop) the reply to the valid frame, so the end of the stream is seen.
+      socket.resume();
       await new Promise((resolve) => socket.once('close', resolve));
     } else {
       // A datagram that fills unix-dgram's 64 KiB buffer may have been cut: refused as TOO_LARGE.

@@ -5,14 +5,24 @@ import { node, stop, waitForOutput } from '../src/daemons.js';
 const DEMO = join(import.meta.dirname, '..', '..', '..', 'scripts', 'demo.mjs');
 
 describe('the demo (pnpm demo)', () => {
-  it.each(['dgram', 'stream'])('shows a %s exchange and leaves no socket file when the client is done', async (transport) => {
-    const demo = node(DEMO, ['--transport', transport, '--interval', '50', '--count', '3']);
-    expect(await demo.exited, demo.stderr()).toBe(0);
-    const label = transport === 'dgram' ? 'UDP' : 'TCP';
-    expect(demo.stdout().match(new RegExp(`\\[client\\] I'm Unix socket\\(${label}\\) client, receive a msg: OK,I got it!`, 'g'))).toHaveLength(3);
-    expect(demo.stdout()).toMatch(/\[server\] .*listening/);
-    expect(demo.stdout()).toContain('no socket file left behind');
-  }, 20_000);
+  it.each(['dgram', 'stream'])(
+    'shows a %s exchange and leaves no socket file when the client is done',
+    async (transport) => {
+      const demo = node(DEMO, ['--transport', transport, '--interval', '50', '--count', '3']);
+      expect(await demo.exited, demo.stderr()).toBe(0);
+      const label = transport === 'dgram' ? 'UDP' : 'TCP';
+      expect(
+        demo
+          .stdout()
+          .match(
+            new RegExp(`\\[client\\] I'm Unix socket\\(${label}\\) client, receive a msg: OK,I got it!`, 'g'),
+          ),
+      ).toHaveLength(3);
+      expect(demo.stdout()).toMatch(/\[server\] .*listening/);
+      expect(demo.stdout()).toContain('no socket file left behind');
+    },
+    20_000,
+  );
 
   it('stops both on Ctrl-C (SIGINT) and leaves no socket file', async () => {
     const demo = node(DEMO, ['--interval', '50']);

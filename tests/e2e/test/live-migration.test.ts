@@ -80,7 +80,9 @@ describe.each(['dgram', 'stream'] as const)('server outages over %s', (transport
         pauseMs: number;
         restoreToReplyMs: number;
       };
-      console.log(`${transport}: unreachable for ${pauseMs} ms (1 s of it on purpose), first reply ${restoreToReplyMs} ms after restore began`);
+      console.log(
+        `${transport}: unreachable for ${pauseMs} ms (1 s of it on purpose), first reply ${restoreToReplyMs} ms after restore began`,
+      );
       expect(pauseMs).toBeGreaterThanOrEqual(1_000);
       // The restored server remembers that id: it answers with the reply it gave before the checkpoint.
       const resent = await echoWithFixedId(transport, socketOf(), replies(), 'sent after the restore');
