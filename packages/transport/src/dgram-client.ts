@@ -52,8 +52,7 @@ export class DatagramClientTransport implements ClientTransport {
   private socket: DatagramSocket | undefined;
   private readonly wire: WireFormat;
   private readonly outbox = new Map<string, Buffer>();
-  private sentThisTurn = false;
-  private flushScheduled = false;
+  private holding = false;
   private congested = false;
   private anonymousKeys = 0;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -99,6 +98,8 @@ export class DatagramClientTransport implements ClientTransport {
       this.foreignMessages++;
       return;
     }
+    // Requests sent while handling these replies (the next ones of a pipeline) leave together.
+    this.holdUntilCheckPhase();
     if (this.wire === 'json' && isBatch(message)) {
       for (const frame of unpackBatch(message) ?? []) this.onFrame(frame);
       return;
@@ -107,20 +108,18 @@ export class DatagramClientTransport implements ClientTransport {
   }
 
   /**
-   * The first frame of an event-loop turn goes out at once (a lone request pays no batching
-   * delay); frames that follow it in the same turn wait in the outbox and leave together at the
-   * end of the turn, as one batch datagram. While the server's queue is full the outbox also holds
-   * what could not be sent, keyed by request id so that a resend replaces its queued original.
+   * A lone request goes out at once. Requests that follow it before the event loop's check phase,
+   * or that are sent while replies are being handled (the next ones of a pipeline), wait in the
+   * outbox and leave together in the check phase, as one batch datagram. While the server's queue
+   * is full the outbox also holds what could not be sent, keyed by request id so that a resend
+   * replaces its queued original.
    */
   send(frame: Buffer, key?: string): string | undefined {
     const socket = this.socket;
     if (!socket) return 'CLOSED';
     const queueKey = key ?? `#${++this.anonymousKeys}`;
-    if (this.outbox.size === 0 && !this.sentThisTurn) {
-      this.sentThisTurn = true;
-      process.nextTick(() => {
-        this.sentThisTurn = false;
-      });
+    if (this.outbox.size === 0 && !this.holding) {
+      this.holdUntilCheckPhase();
       const outcome = this.sendConnected(socket, frame);
       if (outcome === 'congested') {
         this.outbox.set(queueKey, frame);
@@ -131,11 +130,17 @@ export class DatagramClientTransport implements ClientTransport {
     }
     if (!this.outbox.has(queueKey) && this.outbox.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
     this.outbox.set(queueKey, frame);
-    if (!this.congested && !this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
     return undefined;
+  }
+
+  /** From now to the loop's check phase, sends wait in the outbox and leave as one batch. */
+  private holdUntilCheckPhase(): void {
+    if (this.holding) return;
+    this.holding = true;
+    setImmediate(() => {
+      this.holding = false;
+      if (!this.congested) this.flush();
+    });
   }
 
   /** Sends on the connection, connecting (again) first when there is none or the server was replaced. */
@@ -159,7 +164,6 @@ export class DatagramClientTransport implements ClientTransport {
 
   /** Sends the outbox, packing frames into batch datagrams, until it is empty or the server's queue is full. */
   private flush(): void {
-    this.flushScheduled = false;
     const socket = this.socket;
     while (socket && this.outbox.size > 0) {
       const keys: string[] = [];

@@ -26,17 +26,16 @@ const MAX_RETRY_MS = 64;
 /**
  * One datagram peer, known by its reply path. The server cannot connect() to each client, so a
  * reply that finds the client's queue full (EAGAIN) waits in this peer's outbox and is retried on
- * a short back-off timer: no drop, no spin. The first reply of an event-loop turn goes out at
- * once; replies that follow it in the same turn leave together at the end of the turn, as one
- * batch datagram to a peer that batches itself (see dgram-batch.ts), else one by one.
+ * a short back-off timer: no drop, no spin. A lone reply goes out at once; the replies to a batch,
+ * and those that follow a first reply before the loop's check phase, leave together in the check
+ * phase, as one batch datagram to a peer that batches itself (see dgram-batch.ts), else one by one.
  */
 class DatagramPeer implements ServerPeer {
   readonly id: string;
   /** Set once the peer has sent a batch: it can read batched replies. */
   batches = false;
   private readonly outbox: Buffer[] = [];
-  private sentThisTurn = false;
-  private flushScheduled = false;
+  private holding = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = FIRST_RETRY_MS;
 
@@ -51,12 +50,19 @@ class DatagramPeer implements ServerPeer {
     return this.outbox.length;
   }
 
+  /** From now to the loop's check phase, replies wait in the outbox and leave together. */
+  holdUntilCheckPhase(): void {
+    if (this.holding) return;
+    this.holding = true;
+    setImmediate(() => {
+      this.holding = false;
+      if (!this.retryTimer) this.flush();
+    });
+  }
+
   send(frame: Buffer): void {
-    if (this.outbox.length === 0 && !this.sentThisTurn) {
-      this.sentThisTurn = true;
-      process.nextTick(() => {
-        this.sentThisTurn = false;
-      });
+    if (this.outbox.length === 0 && !this.holding) {
+      this.holdUntilCheckPhase();
       const outcome = this.server.sendTo(frame, this.path);
       if (outcome === 'ok') return;
       if (BACKPRESSURE_ERRNOS.has(outcome)) {
@@ -72,10 +78,6 @@ class DatagramPeer implements ServerPeer {
       this.server.reportSendFailure(this, 'QUEUE_FULL');
     }
     this.outbox.push(frame);
-    if (!this.retryTimer && !this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
   }
 
   private scheduleRetry(): void {
@@ -84,7 +86,6 @@ class DatagramPeer implements ServerPeer {
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     this.retryTimer = undefined;
     while (this.outbox.length > 0) {
       const count = this.batches ? framesThatFit(this.outbox, this.server.maxFrameBytes) : 1;
@@ -180,6 +181,7 @@ export class DatagramServerTransport implements ServerTransport {
       const frames = unpackBatch(message);
       if (frames) {
         peer.batches = true;
+        peer.holdUntilCheckPhase();
         for (const frame of frames) this.onFrame(frame, 'json', peer);
         return;
       }

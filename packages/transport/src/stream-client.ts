@@ -62,6 +62,8 @@ export class StreamClientTransport implements ClientTransport {
       settled();
     });
     socket.on('data', (chunk: Buffer) => {
+      // Requests sent while handling these replies (the next ones of a pipeline) leave together.
+      this.batcher.startBurst();
       try {
         decoder.push(chunk, (frame) => this.onFrame(frame));
       } catch (error) {

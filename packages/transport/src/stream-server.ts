@@ -33,7 +33,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 class StreamPeer implements ServerPeer {
   readonly id: string;
   readonly decoder: FrameDecoder;
-  private readonly batcher = new WriteBatcher();
+  readonly batcher = new WriteBatcher();
 
   constructor(
     serial: number,
@@ -152,6 +152,7 @@ export class StreamServerTransport implements ServerTransport {
       if (!this.holding) this.onFrame?.(frame, wire, peer);
     };
     socket.on('data', (chunk: Buffer) => {
+      peer.batcher.startBurst();
       try {
         peer.decoder.push(chunk, deliver);
       } catch (error) {
