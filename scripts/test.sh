@@ -4,5 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+# Nothing changed since setup's build, so a second build must be served whole from turbo's cache.
+if ! pnpm exec turbo run build --output-logs=none | grep -q 'FULL TURBO'; then
+  echo "test: a second build with nothing changed was not a full turbo cache hit" >&2
+  exit 1
+fi
 pnpm exec biome check scripts package.json turbo.json biome.json tsconfig.base.json
 pnpm exec turbo run lint typecheck test --concurrency=1

@@ -1,33 +1,26 @@
 import { isProtocolError } from '@udsipc/protocol';
 import { type ClientTransport, createClientTransport, RpcClient, TransportError } from '@udsipc/transport';
-import { AttemptCounter } from './attempt-counter.js';
 import { UsageError } from './failures.js';
 import type { ConnectionOptions } from './options.js';
 
-export interface Connection<T extends ClientTransport = ClientTransport> {
+export interface Connection {
   client: RpcClient;
-  transport: T;
+  transport: ClientTransport;
 }
 
 /**
  * Opens an RpcClient as the options say. A failure here (reply directory unusable, path too long)
  * is the user's configuration, not a request failure, so it is reported as a UsageError.
  */
-export async function openConnection(options: ConnectionOptions): Promise<Connection>;
-export async function openConnection(
-  options: ConnectionOptions,
-  countAttempts: true,
-): Promise<Connection<AttemptCounter>>;
-export async function openConnection(options: ConnectionOptions, countAttempts = false): Promise<Connection> {
+export async function openConnection(options: ConnectionOptions): Promise<Connection> {
   let client: RpcClient | undefined;
   try {
-    const inner = createClientTransport({
+    const transport = createClientTransport({
       transport: options.transport,
       path: options.socket,
       wire: options.codec,
       ...(options.replyDirectory === undefined ? {} : { replyDirectory: options.replyDirectory }),
     });
-    const transport = countAttempts ? new AttemptCounter(inner) : inner;
     client = new RpcClient({
       transport,
       wire: options.codec,

@@ -48,3 +48,10 @@ export function failureJson(failure: Failure): { code: string; remoteCode?: stri
     ? { code: failure.code, remoteCode: failure.remoteCode, message: failure.message }
     : { code: failure.code, message: failure.message };
 }
+
+/** The id and attempt count a failed request carried; none when it was refused before sending. */
+export function requestOf(error: unknown): { id: string | undefined; attempts: number } {
+  if (error instanceof RequestError) return { id: error.requestId || undefined, attempts: error.attempts };
+  if (isProtocolError(error) && error.requestId !== undefined) return { id: error.requestId, attempts: 1 };
+  return { id: undefined, attempts: 0 };
+}

@@ -14,6 +14,8 @@ export interface JsonLimits {
   maxBytes: number;
   /** Deepest JSON nesting accepted. */
   maxDepth?: number;
+  /** Most JSON values (objects, arrays, elements) accepted; unlimited when unset. Servers set it. */
+  maxValues?: number;
 }
 
 /** Encodes an envelope as UTF-8 JSON, refusing (never cutting) a message over the limit. */
@@ -38,7 +40,7 @@ function parseJsonObject(bytes: Uint8Array, limits: JsonLimits): Record<string, 
     );
   }
   if (!isUtf8(bytes)) throw new ProtocolError('INVALID_UTF8', 'message is not valid UTF-8');
-  assertJsonDepth(bytes, limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
+  assertJsonDepth(bytes, limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, limits.maxValues);
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));

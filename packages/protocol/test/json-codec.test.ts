@@ -146,6 +146,30 @@ describe('json codec', () => {
   it('counts depth only outside strings', () => {
     const text = JSON.stringify({ v: 1, id: 'a', type: 'echo', payload: { text: '[[[[[[[[[['.repeat(100) } });
     expect(codeOf(() => decodeJsonRequest(Buffer.from(text), { maxBytes: 1e6, maxDepth: 3 }))).toBe('none');
+    // Escaped quotes and backslashes do not end a string early, nor make one run on.
+    for (const inner of ['\\"[[[[', '"[[[[', '\\\\', 'a\\"b\\\\"[[[[', '\\']) {
+      const escaped = JSON.stringify({ v: 1, id: 'a', type: 'echo', payload: { text: inner, next: [[1]] } });
+      expect(
+        codeOf(() => decodeJsonRequest(Buffer.from(escaped), { maxBytes: 1e6, maxDepth: 4 })),
+        inner,
+      ).toBe('none');
+      expect(
+        codeOf(() => decodeJsonRequest(Buffer.from(escaped), { maxBytes: 1e6, maxDepth: 3 })),
+        inner,
+      ).toBe('TOO_DEEP');
+    }
+  });
+
+  it('refuses more JSON values than maxValues with TOO_LARGE, before parsing, counting none inside strings', () => {
+    const values = (n: number) =>
+      Buffer.from(`{"v":1,"id":"a","type":"echo","payload":{"text":"[,{","pad":[${'[],'.repeat(n)}0]}}`);
+    // Envelope, payload and pad (3), the 4 commas between their fields (4), and 2 per `[],`: 7 + 2n.
+    expect(codeOf(() => decodeJsonRequest(values(1_000), { maxBytes: 1e6, maxValues: 2_007 }))).toBe('none');
+    expect(codeOf(() => decodeJsonRequest(values(1_000), { maxBytes: 1e6, maxValues: 2_006 }))).toBe(
+      'TOO_LARGE',
+    );
+    // Unset, there is no limit: a client trusts its server's replies.
+    expect(codeOf(() => decodeJsonRequest(values(200_000), { maxBytes: 1e7 }))).toBe('none');
   });
 
   it('refuses to encode a message over the limit instead of cutting it', () => {

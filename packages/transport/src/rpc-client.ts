@@ -8,6 +8,7 @@ import {
   isProtocolError,
   type MessageRegistry,
   PROTOCOL_VERSION,
+  ProtocolError,
   type ReplyPayload,
   type RequestPayload,
   validateReplyPayload,
@@ -37,6 +38,13 @@ export interface RpcClientOptions<R extends MessageRegistry> extends RequestOpti
   clientId?: string;
 }
 
+/** A settled request: its reply payload, the id it carried and how many times it was sent. */
+export interface Exchange<P> {
+  id: string;
+  attempts: number;
+  payload: P;
+}
+
 /** What a client did, for summaries: `sent` counts requests, `retried` counts resends. */
 export interface ClientCounters {
   sent: number;
@@ -63,7 +71,7 @@ interface Pending {
   lastFailure: 'TIMEOUT' | 'SERVER_UNAVAILABLE';
   lastCode: string;
   timer: NodeJS.Timeout | undefined;
-  resolve(value: unknown): void;
+  resolve(value: Exchange<unknown>): void;
   reject(error: Error): void;
 }
 
@@ -129,6 +137,18 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     payload: RequestPayload<R, T>,
     options: RequestOptions = {},
   ): Promise<ReplyPayload<R, T>> {
+    return this.exchange(type, payload, options).then((exchange) => exchange.payload);
+  }
+
+  /**
+   * `request`, reporting also the id the request carried and how many times it was sent. On
+   * failure the RequestError (or a reply's ProtocolError) carries the same `requestId`.
+   */
+  exchange<T extends keyof R & string>(
+    type: T,
+    payload: RequestPayload<R, T>,
+    options: RequestOptions = {},
+  ): Promise<Exchange<ReplyPayload<R, T>>> {
     if (this.closed) {
       return Promise.reject(new RequestError('CLOSED', 'client is closed', { requestId: '', attempts: 0 }));
     }
@@ -142,7 +162,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     this.counters.sent++;
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const retries = options.retries ?? this.defaultRetries;
-    return new Promise<ReplyPayload<R, T>>((resolve, reject) => {
+    return new Promise<Exchange<ReplyPayload<R, T>>>((resolve, reject) => {
       const entry: Pending = {
         id,
         type,
@@ -156,7 +176,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
         lastFailure: 'TIMEOUT',
         lastCode: 'TIMEOUT',
         timer: undefined,
-        resolve: resolve as (value: unknown) => void,
+        resolve: resolve as (value: Exchange<unknown>) => void,
         reject,
       };
       this.pending.set(id, entry);
@@ -244,12 +264,18 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
       );
       return;
     }
+    let payload: unknown;
     try {
-      entry.resolve(validateReplyPayload(entry.type, reply.payload, this.messages));
+      payload = validateReplyPayload(entry.type, reply.payload, this.messages);
     } catch (error) {
       this.counters.failed++;
-      entry.reject(error as Error);
+      const invalid = error as ProtocolError;
+      entry.reject(
+        new ProtocolError(invalid.code, invalid.message, { field: invalid.field, requestId: entry.id }),
+      );
+      return;
     }
+    entry.resolve({ id: entry.id, attempts: entry.attempts, payload });
   }
 
   /** Fails what is still in flight with CLOSED and closes the transport. */

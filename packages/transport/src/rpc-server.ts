@@ -4,6 +4,7 @@ import {
   CSTRING_REQUEST_ID,
   clientIdOf,
   DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_MAX_JSON_VALUES,
   decodeRequest,
   encodeReply,
   errorReply,
@@ -47,6 +48,8 @@ export interface RpcServerOptions<R extends MessageRegistry> {
   messages?: R;
   replay?: Partial<ReplayLimits>;
   maxJsonDepth?: number;
+  /** Most JSON values (objects, arrays, elements) in one request (default 100,000): bounds its parse time. */
+  maxJsonValues?: number;
   onEvent?: (event: RpcServerEvent) => void;
 }
 
@@ -69,7 +72,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   private readonly messages: R;
   private readonly handlers = new Map<string, Handler<R, keyof R>>();
   private readonly replay: ReplayCache;
-  private readonly limits: { maxBytes: number; maxDepth: number };
+  private readonly limits: { maxBytes: number; maxDepth: number; maxValues: number };
   private readonly onEvent: (event: RpcServerEvent) => void;
   private readonly startedAt = Date.now();
   private readonly clients = new Set<string>();
@@ -95,6 +98,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     this.limits = {
       maxBytes: this.transport.maxFrameBytes,
       maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+      maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
     };
     this.onEvent = options.onEvent ?? (() => {});
   }

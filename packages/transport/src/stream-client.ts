@@ -21,6 +21,7 @@ export class StreamClientTransport implements ClientTransport {
   private readonly reconnectPolicy: BackoffPolicy;
   private socket: Socket | undefined;
   private connected = false;
+  private connectError: string | undefined;
   private closing = false;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -58,6 +59,7 @@ export class StreamClientTransport implements ClientTransport {
     socket.setNoDelay?.(true);
     socket.once('connect', () => {
       this.connected = true;
+      this.connectError = undefined;
       this.reconnectAttempt = 0;
       settled();
     });
@@ -71,8 +73,11 @@ export class StreamClientTransport implements ClientTransport {
         socket.destroy();
       }
     });
-    // Errors always end in 'close', where the link failure is reported once.
-    socket.on('error', () => {});
+    // Errors always end in 'close', where the link failure is reported once. Why a connect failed
+    // (EACCES, ECONNREFUSED, ENOENT) is kept: requests sent meanwhile fail with it, not a vague code.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!this.connected) this.connectError = error.code;
+    });
     socket.once('close', () => {
       const wasConnected = this.connected;
       this.connected = false;
@@ -92,7 +97,9 @@ export class StreamClientTransport implements ClientTransport {
 
   send(frame: Buffer): string | undefined {
     const socket = this.socket;
-    if (!socket || !this.connected || !socket.writable) return this.closing ? 'CLOSED' : 'NOT_CONNECTED';
+    if (!socket || !this.connected || !socket.writable) {
+      return this.closing ? 'CLOSED' : (this.connectError ?? 'NOT_CONNECTED');
+    }
     this.batcher.write(socket, this.wire === 'json' ? framed(frame) : frame);
     return undefined;
   }

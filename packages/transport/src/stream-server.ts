@@ -22,6 +22,9 @@ export interface StreamServerOptions extends ServerTransportOptions {
   onEvent?: TransportEventListener;
 }
 
+/** Bytes read from one connection before it waits for the others' turn (one read of node's 64 KiB buffer). */
+const READ_SLICE_BYTES = 64 * 1024;
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((done) => {
@@ -151,6 +154,7 @@ export class StreamServerTransport implements ServerTransport {
     const deliver = (frame: Buffer, wire: WireFormat) => {
       if (!this.holding) this.onFrame?.(frame, wire, peer);
     };
+    let readSinceYield = 0;
     socket.on('data', (chunk: Buffer) => {
       peer.batcher.startBurst();
       try {
@@ -159,6 +163,18 @@ export class StreamServerTransport implements ServerTransport {
         if (!(error instanceof FramingError)) throw error;
         this.onEvent({ type: 'framing-error', peer: peer.id, message: error.message });
         socket.destroy();
+        return;
+      }
+      readSinceYield += chunk.length;
+      if (readSinceYield >= READ_SLICE_BYTES) {
+        // libuv reads up to 32 chunks from one socket in a row: a peer that keeps its socket full
+        // would hold the event loop for all of them. Let every other connection have a turn first.
+        readSinceYield = 0;
+        socket.pause();
+        setImmediate(() => {
+          if (socket.writableLength > this.highWaterBytes) socket.once('drain', () => socket.resume());
+          else socket.resume();
+        });
       }
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {

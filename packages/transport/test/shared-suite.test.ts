@@ -71,6 +71,8 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     const c = await client();
     await expect(c.request('echo', { text: 'hello' })).resolves.toEqual({ text: 'hello' });
     await expect(c.request('ack', { text: 'How are you !!!' })).resolves.toEqual({ text: ACK_TEXT });
+    const exchange = await c.exchange('echo', { text: 'with details' });
+    expect(exchange).toEqual({ id: `${c.clientId}:3`, attempts: 1, payload: { text: 'with details' } });
   });
 
   it('creates the socket file with mode 0600 and removes it on SIGTERM', async () => {

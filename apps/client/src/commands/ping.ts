@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openConnection } from '../connect.js';
-import { describeFailure, failureJson, failureLine } from '../failures.js';
+import { describeFailure, failureJson, failureLine, requestOf } from '../failures.js';
 import type { Command } from '../options.js';
 import { elapsedUs, summarizeLatencies } from '../percentiles.js';
 import { onAbort } from '../signals.js';
@@ -17,7 +17,7 @@ export async function pingCommand(
   command: Extract<Command, { name: 'ping' }>,
   { out, signals }: CommandContext,
 ): Promise<number> {
-  const { client, transport } = await openConnection(command.connection, true);
+  const { client } = await openConnection(command.connection);
   const undoForce = onAbort(signals.force, () => void client.close());
   const samples: number[] = [];
   let sent = 0;
@@ -27,14 +27,10 @@ export async function pingCommand(
       if (seq > 1) await pause(command.intervalMs, signals.stop);
       if (signals.stop.aborted) break;
       sent++;
-      const mark = transport.mark();
       const started = process.hrtime.bigint();
-      const request = client.request('ping', { sentAt: Date.now() });
-      const id = transport.issuedSince(mark);
       try {
-        const reply = await request;
+        const { id, attempts, payload: reply } = await client.exchange('ping', { sentAt: Date.now() });
         const rttUs = elapsedUs(started, process.hrtime.bigint());
-        const attempts = id === undefined ? 0 : transport.takeAttempts(id);
         samples.push(rttUs);
         if (out.json) {
           out.record({ seq, id, rttUs: Math.round(rttUs), attempts, serverPid: reply.pid });
@@ -43,7 +39,7 @@ export async function pingCommand(
         }
       } catch (error) {
         failed++;
-        const attempts = id === undefined ? 0 : transport.takeAttempts(id);
+        const { id, attempts } = requestOf(error);
         const failure = describeFailure(error);
         if (out.json) out.record({ seq, id, error: failureJson(failure), attempts });
         else out.error(`${failureLine(failure)} (seq=${seq})`);

@@ -1,6 +1,6 @@
 import { isProtocolError } from '@udsipc/protocol';
 import { openConnection } from '../connect.js';
-import { describeFailure, failureJson, failureLine } from '../failures.js';
+import { describeFailure, failureJson, failureLine, requestOf } from '../failures.js';
 import type { Command } from '../options.js';
 import type { Output } from '../output.js';
 import { elapsedUs } from '../percentiles.js';
@@ -48,7 +48,7 @@ function reporter(out: Output, label: string): Reporter {
  * requests pile up in flight and are all answered once it is back. Replies print as they arrive.
  */
 export async function runCommand(command: RunCommand, { out, signals }: CommandContext): Promise<number> {
-  const { client, transport } = await openConnection(command.connection, true);
+  const { client } = await openConnection(command.connection);
   const report = reporter(out, seedLabel(command.connection.transport));
   const payload = { text: command.message };
   let seq = 0;
@@ -76,23 +76,19 @@ export async function runCommand(command: RunCommand, { out, signals }: CommandC
     if (stopping) return;
     const mySeq = ++seq;
     const started = process.hrtime.bigint();
-    const mark = transport.mark();
-    const request = client.request('ack', payload);
-    const id = transport.issuedSince(mark);
     inFlight++;
-    request.then(
-      (reply) => {
-        const attempts = id === undefined ? 0 : transport.takeAttempts(id);
+    client.exchange('ack', payload).then(
+      ({ id, attempts, payload: reply }) => {
         report.replied(mySeq, id, reply, elapsedUs(started, process.hrtime.bigint()), attempts);
         settle();
       },
       (error: unknown) => {
+        const { id, attempts } = requestOf(error);
         // Refused before sending (the message cannot be encoded): every later one would be too.
         if (id === undefined && isProtocolError(error)) {
           refused = true;
           stop();
         }
-        const attempts = id === undefined ? 0 : transport.takeAttempts(id);
         report.failed(mySeq, id, error, elapsedUs(started, process.hrtime.bigint()), attempts);
         settle();
       },
