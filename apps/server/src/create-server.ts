@@ -42,6 +42,8 @@ export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages
   replay?: Partial<ReplayLimits>;
   /** Deepest JSON nesting accepted (default 32). */
   maxJsonDepth?: number;
+  /** Most JSON values (objects, arrays, elements) in one request (default 100,000). */
+  maxJsonValues?: number;
   /** Where events are logged (default nowhere). pino's Logger fits. */
   logger?: ServerLogger;
   /** Caps on warnings per kind, against peers that send garbage in a loop. */
@@ -109,6 +111,7 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       messages,
       replay: options.replay,
       maxJsonDepth: options.maxJsonDepth,
+      maxJsonValues: options.maxJsonValues,
       onEvent: this.events.rpc,
     });
     const builtins = builtinHandlers({ uptimeMs: () => this.rpc.uptimeMs, stats: () => this.rpc.stats() });

@@ -8,6 +8,12 @@
  */
 export const BATCH_MARKER = 0x1e;
 const LENGTH_BYTES = 4;
+/**
+ * Most frames in one batch. The server reads one datagram per event-loop turn and handles all its
+ * frames at once: uncapped, a 64 KiB batch of 13,000 one-byte frames held it ~150 ms, and a peer
+ * sending such batches starved everyone else. A batch with more frames is refused whole (MALFORMED).
+ */
+export const MAX_BATCH_FRAMES = 64;
 
 export function isBatch(datagram: Uint8Array): boolean {
   return datagram.length > 1 && datagram[0] === BATCH_MARKER;
@@ -32,12 +38,12 @@ export function packBatch(frames: readonly Buffer[]): Buffer {
   return datagram;
 }
 
-/** The frames of a batch datagram, or undefined when a length runs past its end. */
+/** The frames of a batch datagram, or undefined when a length runs past its end or it holds too many. */
 export function unpackBatch(datagram: Buffer): Buffer[] | undefined {
   const frames: Buffer[] = [];
   let offset = 1;
   while (offset < datagram.length) {
-    if (datagram.length - offset < LENGTH_BYTES) return undefined;
+    if (datagram.length - offset < LENGTH_BYTES || frames.length === MAX_BATCH_FRAMES) return undefined;
     const length = datagram.readUInt32BE(offset);
     const start = offset + LENGTH_BYTES;
     if (length === 0 || start + length > datagram.length) return undefined;
@@ -48,15 +54,15 @@ export function unpackBatch(datagram: Buffer): Buffer[] | undefined {
 }
 
 /**
- * Takes frames from the front of `frames` while they fit in one datagram of `maxBytes`; always at
- * least one. Returns how many were taken.
+ * Takes frames from the front of `frames` while they fit in one datagram of `maxBytes`, at most
+ * MAX_BATCH_FRAMES; always at least one. Returns how many were taken.
  */
 export function framesThatFit(frames: readonly Buffer[], maxBytes: number): number {
   let bytes = 1;
   let count = 0;
   for (const frame of frames) {
     bytes += batchEntryBytes(frame);
-    if (count > 0 && bytes > maxBytes) break;
+    if (count > 0 && (bytes > maxBytes || count === MAX_BATCH_FRAMES)) break;
     count++;
   }
   return count;

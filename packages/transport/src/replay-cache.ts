@@ -9,6 +9,12 @@ export interface ReplayLimits {
   maxBytes: number;
   /** How long a reply is remembered, in ms (default 120 s): longer than any client keeps resending. */
   ttlMs: number;
+  /**
+   * Request ids remembered in all; the least recently active clients are forgotten first (default
+   * 100,000; unlimited when unset). Each costs ~350 bytes of heap besides its reply, which maxBytes
+   * does not count: without this, 10,000 clients x 1024 ids could hold gigabytes.
+   */
+  maxEntries?: number;
 }
 
 export const DEFAULT_REPLAY_LIMITS: ReplayLimits = {
@@ -16,6 +22,7 @@ export const DEFAULT_REPLAY_LIMITS: ReplayLimits = {
   maxClients: 10_000,
   maxBytes: 64 * 1024 * 1024,
   ttlMs: 120_000,
+  maxEntries: 100_000,
 };
 
 interface Remembered {
@@ -32,6 +39,7 @@ interface Remembered {
 export class ReplayCache {
   private readonly clients = new Map<string, Map<string, Remembered>>();
   private bytes = 0;
+  private entries = 0;
 
   constructor(private readonly limits: ReplayLimits = DEFAULT_REPLAY_LIMITS) {}
 
@@ -59,11 +67,14 @@ export class ReplayCache {
       if (this.clients.size >= this.limits.maxClients) this.evictLeastRecentClient();
     }
     this.clients.set(clientId, entries);
+    if (!entries.has(id)) this.entries++;
     entries.set(id, { reply: undefined, at: now });
     if (entries.size > this.limits.maxPerClient) {
       const oldest = entries.keys().next().value as string;
       this.forget(entries, oldest, entries.get(oldest)!);
     }
+    const maxEntries = this.limits.maxEntries ?? Number.POSITIVE_INFINITY;
+    while (this.entries > maxEntries && this.clients.size > 1) this.evictLeastRecentClient();
   }
 
   /** Stores the reply sent for `id`. */
@@ -93,14 +104,16 @@ export class ReplayCache {
   }
 
   private forget(entries: Map<string, Remembered>, id: string, entry: Remembered): void {
-    entries.delete(id);
+    if (entries.delete(id)) this.entries--;
     this.bytes -= entry.reply?.length ?? 0;
   }
 
   private evictLeastRecentClient(): void {
     const oldest = this.clients.keys().next();
     if (oldest.done) return;
-    for (const entry of this.clients.get(oldest.value)!.values()) this.bytes -= entry.reply?.length ?? 0;
+    const entries = this.clients.get(oldest.value)!;
+    for (const entry of entries.values()) this.bytes -= entry.reply?.length ?? 0;
+    this.entries -= entries.size;
     this.clients.delete(oldest.value);
   }
 }

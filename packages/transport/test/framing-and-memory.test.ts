@@ -2,6 +2,7 @@ import { encodeCString } from '@udsipc/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
+import { framesThatFit, MAX_BATCH_FRAMES, packBatch, unpackBatch } from '../src/dgram-batch.js';
 import { ReplayCache } from '../src/replay-cache.js';
 import { FrameDecoder, FramingError, frameHeader } from '../src/stream-framing.js';
 
@@ -114,6 +115,25 @@ describe('replay memory', () => {
     cache.sweep(10_000);
     expect(cache.size).toEqual({ clients: 0, entries: 0, bytes: 0 });
   });
+
+  it('holds at most maxEntries request ids in all, forgetting the least recently active clients first', () => {
+    const cache = new ReplayCache({
+      maxPerClient: 10,
+      maxClients: 100,
+      maxBytes: 1e6,
+      ttlMs: 1000,
+      maxEntries: 5,
+    });
+    for (const id of ['a:1', 'a:2', 'b:1', 'b:2', 'c:1']) cache.begin(id, 0);
+    expect(cache.size).toMatchObject({ clients: 3, entries: 5 });
+    cache.begin('a:3', 0); // a is now the most recent; b the least
+    expect(cache.size).toMatchObject({ clients: 2, entries: 4 });
+    expect(cache.lookup('b:1', 0)).toBeUndefined();
+    expect(cache.lookup('a:1', 0)).toBe('pending');
+    // One client alone is bounded by maxPerClient, never evicted by its own requests.
+    for (let n = 1; n <= 20; n++) cache.begin(`solo:${n}`, 0);
+    expect(cache.size).toMatchObject({ clients: 1, entries: 10 });
+  });
 });
 
 describe('back-off', () => {
@@ -127,5 +147,21 @@ describe('back-off', () => {
         expect(delay).toBeLessThanOrEqual(ceiling);
       }
     }
+  });
+});
+
+describe('datagram batches', () => {
+  it('pack at most MAX_BATCH_FRAMES frames, and a batch holding more is refused whole', () => {
+    const frames = Array.from({ length: 1_000 }, (_, n) => Buffer.from(`{"n":${n}}`));
+    expect(framesThatFit(frames, 65_535)).toBe(MAX_BATCH_FRAMES);
+    const full = packBatch(frames.slice(0, MAX_BATCH_FRAMES));
+    expect(unpackBatch(full)).toHaveLength(MAX_BATCH_FRAMES);
+    // One frame more, as a hostile peer would pack thousands: one datagram must not cost the server unbounded work.
+    expect(unpackBatch(packBatch(frames.slice(0, MAX_BATCH_FRAMES + 1)))).toBeUndefined();
+    expect(unpackBatch(packBatch(frames.slice(0, 3)))?.map(String)).toEqual([
+      '{"n":0}',
+      '{"n":1}',
+      '{"n":2}',
+    ]);
   });
 });

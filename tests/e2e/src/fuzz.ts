@@ -66,6 +66,8 @@ export interface FuzzMessage {
   readonly cls: string;
   readonly bytes: Buffer;
   readonly expect: Expectation;
+  /** A datagram batch carrying several requests: one reply expected per request, in order. */
+  readonly expects?: readonly Expectation[];
 }
 
 export const ANY = 'any';
@@ -459,7 +461,7 @@ function cstringRecord(ctx: Context, content: Buffer, cls: string, expect: Expec
 }
 
 function cstringValid(ctx: Context): FuzzMessage {
-  const content = Buffer.from(text(ctx.rng, 100).replace(/\u0000/g, '')).subarray(0, ctx.rng.int(0, 600));
+  const content = Buffer.from(text(ctx.rng, 100).replaceAll('\u0000', '')).subarray(0, ctx.rng.int(0, 600));
   // Cutting may split a character: keep only whole ones.
   const whole = Buffer.from(content.toString('utf8').replace(/\uFFFD/g, ''));
   return cstringRecord(ctx, whole.subarray(0, 1_000), 'cstring-valid', { code: 'ok', echo: ACK_TEXT });
@@ -486,7 +488,10 @@ function random(ctx: Context): FuzzMessage {
 
 function mutated(ctx: Context): FuzzMessage {
   const { rng } = ctx;
-  let bytes = Buffer.from(valid({ ...ctx, id: () => `mu:${ctx.id().split(':')[1]}` }).bytes);
+  // Its own client id, and a random fixed-length token: a mutated id cannot turn into another request's id.
+  const token = () =>
+    `m${ctx.id().split(':')[0]}:${rng.int(0, 0xffff_ffff).toString(16).padStart(8, '0')}${rng.int(0, 0xffff_ffff).toString(16).padStart(8, '0')}`;
+  let bytes = Buffer.from(valid({ ...ctx, id: token }).bytes);
   for (let n = rng.int(1, 4); n > 0 && bytes.length > 1; n--) {
     const at = rng.int(0, bytes.length - 1);
     const op = rng.int(0, 4);
@@ -512,6 +517,50 @@ function mutated(ctx: Context): FuzzMessage {
   return { cls: 'mutated', bytes, expect: { code: ANY } };
 }
 
+/** The batch framing of @udsipc/transport's datagrams: 0x1E, then per frame a 4-byte length and the frame. */
+function packBatch(frames: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from([BATCH_MARKER])];
+  for (const frame of frames) {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(frame.length);
+    parts.push(length, frame);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Most frames a server takes in one batch (MAX_BATCH_FRAMES of @udsipc/transport). */
+const MAX_BATCH_FRAMES = 64;
+const BATCHABLE = [valid, truncated, wrongShape, badVersion, unknownType, badPayload, invalidUtf8];
+
+/**
+ * Datagram batches: most hold 1 to 64 hostile JSON requests, each answered on its own; the others
+ * hold more than 64 frames or a length that runs past the end, and are answered once, as malformed.
+ */
+function batch(ctx: Context): FuzzMessage {
+  const { rng } = ctx;
+  if (rng.chance(0.25)) {
+    const frames = Array.from({ length: rng.int(MAX_BATCH_FRAMES + 1, 2_000) }, () => Buffer.from('{"a":1}'));
+    let bytes = packBatch(frames);
+    if (rng.chance(0.5)) bytes = packBatch(frames.slice(0, rng.int(1, 10))).subarray(0, -3);
+    return { cls: 'batch', bytes, expect: { code: 'MALFORMED', id: UNKNOWN_ID } };
+  }
+  const messages: FuzzMessage[] = [];
+  let bytes = 1;
+  for (let n = rng.int(1, MAX_BATCH_FRAMES); n > 0; n--) {
+    const message = rng.pick(BATCHABLE)(ctx);
+    if (bytes + 4 + message.bytes.length > MAX_DATAGRAM) break;
+    bytes += 4 + message.bytes.length;
+    messages.push(message);
+  }
+  if (messages.length === 0) messages.push(badVersion(ctx));
+  return {
+    cls: 'batch',
+    bytes: packBatch(messages.map((message) => message.bytes)),
+    expect: messages[0]!.expect,
+    expects: messages.map((message) => message.expect),
+  };
+}
+
 type Generator = (ctx: Context) => FuzzMessage;
 
 /** The classes, by lane. Datagrams take every JSON and cstring class; a stream connection keeps one framing. */
@@ -533,6 +582,7 @@ export const CLASSES: Record<Lane, Record<string, Generator>> = {
     'cstring-bad-utf8': cstringBadUtf8,
     random,
     mutated,
+    batch,
   },
   'stream-json': {
     valid,

@@ -86,6 +86,8 @@ export class Tally {
   readonly mismatches: string[] = [];
   mismatchCount = 0;
   sent = 0;
+  /** Replies due: one per request (a batch datagram carries several). */
+  expectedReplies = 0;
   replies = 0;
 
   countSent(cls: string): void {
@@ -128,6 +130,7 @@ export class Tally {
     const total = new Tally();
     for (const tally of tallies) {
       total.sent += tally.sent;
+      total.expectedReplies += tally.expectedReplies;
       total.replies += tally.replies;
       total.mismatchCount += tally.mismatchCount;
       total.mismatches.push(...tally.mismatches.slice(0, 20 - total.mismatches.length));
@@ -170,8 +173,9 @@ export class DatagramLane {
     this.socket.onWritable(() => this.pump());
   }
 
+  /** Replies still due, plus a message held back by congestion (it is sent, and answered, later). */
   get outstanding(): number {
-    return this.inFlight;
+    return this.inFlight + (this.blocked ? 1 : 0);
   }
 
   start(): void {
@@ -193,13 +197,16 @@ export class DatagramLane {
         continue;
       }
       this.tally.countSent(message.cls);
-      this.inFlight++;
-      const entry = { expected: message.expect, cls: message.cls };
-      const id = message.expect.id;
-      if (message.expect.code !== ANY && id !== undefined && id !== UNKNOWN_ID) this.byId.set(id, entry);
-      else this.inOrder.push(entry);
+      for (const expected of message.expects ?? [message.expect]) {
+        this.inFlight++;
+        this.tally.expectedReplies++;
+        const entry = { expected, cls: message.cls };
+        const id = expected.id;
+        if (expected.code !== ANY && id !== undefined && id !== UNKNOWN_ID) this.byId.set(id, entry);
+        else this.inOrder.push(entry);
+      }
     }
-    if (this.inFlight === 0) this.idle?.();
+    if (this.outstanding === 0) this.idle?.();
   }
 
   private receive(datagram: Buffer): void {
@@ -229,9 +236,9 @@ export class DatagramLane {
     this.pump();
   }
 
-  /** Resolves once every message sent was answered, or after `timeoutMs` (the rest count as lost). */
+  /** Resolves once every message was sent and answered, or after `timeoutMs` (the rest count as lost). */
   async drain(timeoutMs: number): Promise<number> {
-    if (this.inFlight > 0) {
+    if (this.outstanding > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.idle = () => {
@@ -240,7 +247,7 @@ export class DatagramLane {
         };
       });
     }
-    return this.inFlight;
+    return this.outstanding;
   }
 
   close(): void {
@@ -250,7 +257,7 @@ export class DatagramLane {
 
 /** Cuts a stream into reply frames: 4-byte length + JSON, or 1024-byte cstring records. */
 export class ReplyReader {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   constructor(private readonly framing: 'json' | 'cstring') {}
   push(chunk: Buffer, onReply: (reply: SeenReply) => void): void {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
@@ -351,6 +358,7 @@ export class StreamLane {
 
   private track(cls: string, expected: Expectation): void {
     this.tally.countSent(cls);
+    this.tally.expectedReplies++;
     this.pending.push({ expected, cls });
   }
 

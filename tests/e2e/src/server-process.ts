@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { StatsReply, TransportName } from '@udsipc/protocol';
 import { connectClient } from '@udsipc/transport';
-import { CLIENT_CLI, node, type Running, SERVER_CLI, sleep, stop } from './daemons.js';
+import { CLIENT_CLI, node, type Running, run, SERVER_CLI, sleep, stop } from './daemons.js';
 
 /** One line of the server's `--log-format json` output. */
 export type LogRecord = Record<string, unknown> & { level: number; event?: string; msg?: string };
@@ -25,18 +25,31 @@ function parseRecords(stdout: string): LogRecord[] {
     .map((line) => JSON.parse(line) as LogRecord);
 }
 
-/** Starts `udsipc-server --log-format json` and waits for its `listening` line. */
+/**
+ * Starts `udsipc-server --log-format json` and waits for its `listening` line. `wrap` runs it under
+ * another program that execs it (e.g. `setpriv --regid=...`), so the pid is still the server's.
+ */
 export async function startJsonServer(
   transport: TransportName,
   path: string,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  wrap: readonly string[] = [],
 ): Promise<JsonServer> {
-  const running = node(
+  const serverArgs = [
     SERVER_CLI,
-    ['--transport', transport, '--socket', path, '--log-format', 'json', ...args],
-    env,
-  );
+    '--transport',
+    transport,
+    '--socket',
+    path,
+    '--log-format',
+    'json',
+    ...args,
+  ];
+  const running =
+    wrap.length === 0
+      ? node(serverArgs[0]!, serverArgs.slice(1), env)
+      : run(wrap[0]!, [...wrap.slice(1), process.execPath, ...serverArgs], env);
   const server: JsonServer = {
     running,
     pid: running.child.pid!,
@@ -114,11 +127,12 @@ export function startWellBehaved(
   );
 }
 
-/** Stops the run client with SIGTERM and returns its summary line, plus the worst round trip it saw. */
+/** Stops the run client with SIGTERM (or `signal`) and returns its summary line, plus the worst round trip it saw. */
 export async function stopWellBehaved(
   client: Running,
+  signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<RunSummary & { maxRttMs: number; p99RttMs: number }> {
-  const code = await stop(client, 'SIGTERM');
+  const code = await stop(client, signal);
   const lines = client.stdout().trim().split('\n');
   const records = lines.map((line) => JSON.parse(line) as { summary?: RunSummary; rttUs?: number });
   const summary = records.at(-1)?.summary;
@@ -132,4 +146,48 @@ export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export interface PingSummary {
+  count: number;
+  minUs: number | null;
+  p50Us: number | null;
+  p99Us: number | null;
+  maxUs: number | null;
+  sent: number;
+  failed: number;
+}
+
+/** `udsipc-client ping --json`: one request at a time, each round trip measured alone. */
+export function startPing(
+  transport: TransportName,
+  path: string,
+  replyDirectory: string,
+  count: number,
+  intervalMs: number,
+): Running {
+  return node(
+    CLIENT_CLI,
+    [
+      'ping',
+      '--transport',
+      transport,
+      '--socket',
+      path,
+      '--count',
+      String(count),
+      '--interval',
+      String(intervalMs),
+      '--json',
+    ],
+    { UDSIPC_REPLY_DIR: replyDirectory },
+  );
+}
+
+export async function pingSummary(ping: Running): Promise<PingSummary> {
+  const code = await ping.exited;
+  const last = ping.stdout().trim().split('\n').at(-1) ?? '';
+  const summary = (JSON.parse(last || '{}') as { summary?: PingSummary }).summary;
+  if (!summary) throw new Error(`ping gave no summary (exit ${code}): ${last} ${ping.stderr()}`);
+  return summary;
 }

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderChart } from './chart.js';
+import { describeMachine } from './machine.js';
+import { type BenchProfile, FULL_PROFILE, QUICK_PROFILE } from './plan.js';
+import { type BenchResults, runBench, SELECTABLE, selected } from './run-bench.js';
+import { migrationTable, pingpongTable, pipelinedTable, scaleTable, targetLines } from './table.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEFAULT_OUT = join(REPO_ROOT, 'bench-results');
+
+const USAGE = `Usage: pnpm bench [-- options]
+       node bench/dist/main.js [options]
+
+Measures udsipc stream and datagram against the project's own C ping-pong program (compiled
+with cc at bench time; skipped with a message without a compiler), a plain node:net NDJSON echo
+and a raw unix-dgram echo; then 1,000 clients against one server; then the live-migration pause.
+Each row: a fresh server process, its client in another process, warm-up excluded, median of
+N runs [min–max], ratios to the matching baseline and to the C program beside it.
+
+Options:
+  --runs N       runs per row (default 5; 1 with --quick)
+  --only LIST    comma-separated rows: c-stream, c-dgram, net-ndjson, raw-dgram, udsipc-stream,
+                 udsipc-dgram, scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram,
+                 scale-net-ndjson, migration-dgram, migration-stream; a family before a dash
+                 selects all of it (c, udsipc, scale, migration)
+  --out DIR      where bench-results.json and chart.svg are written
+                 (default bench-results/ at the repository root)
+  --quick        smoke mode: one run, 64 B only, tiny counts, 2×5 scale clients, no migration
+  -h, --help     print this help and exit
+
+Progress goes to stderr, the tables to stdout. Exit 0 when every selected row ran (a MISS is a
+result, not a failure), 1 when a row failed in all its runs, 2 on a usage error.
+`;
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  runs: number;
+  quick: boolean;
+  only: string[] | undefined;
+  outDir: string;
+}
+
+function parseCli(argv: string[]): CliOptions | 'help' {
+  let values: { runs?: string; only?: string; out?: string; quick?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        runs: { type: 'string' },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        quick: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const quick = values.quick === true;
+  const runs = values.runs === undefined ? (quick ? 1 : 5) : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
+    throw new UsageError(`--runs must be an integer from 1 to 100, got "${values.runs}"`);
+  }
+  let only: string[] | undefined;
+  if (values.only !== undefined) {
+    only = values.only
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    for (const entry of only) {
+      if (!SELECTABLE.some((name) => selected(name, [entry]))) {
+        throw new UsageError(`--only: unknown row "${entry}" (rows: ${SELECTABLE.join(', ')})`);
+      }
+    }
+    if (only.length === 0) throw new UsageError('--only needs at least one row');
+  }
+  return { runs, quick, only, outDir: resolve(values.out ?? DEFAULT_OUT) };
+}
+
+function report(results: BenchResults, outDir: string): string {
+  const runs = results.options.runs;
+  const sections: string[] = [
+    `udsipc bench, ${results.startedAt}: ${runs} run${runs === 1 ? '' : 's'} per row, median [min–max]` +
+      (results.options.quick ? ' (--quick smoke run: tiny counts, not a measurement)' : ''),
+    `machine: ${describeMachine(results.machine)}; load average ${results.machine.loadAtStart[0]} at start, ` +
+      `${results.machine.loadAtEnd?.[0] ?? '?'} at end`,
+  ];
+  for (const skip of results.skipped) sections.push(`SKIPPED ${skip.name}: ${skip.reason}`);
+  if (results.rows.length > 0) {
+    sections.push(
+      '',
+      'Ping-pong: 1 request in flight. rt/s = round trips per second; p50/p99/p99.9 = latency of one round trip.',
+      '×base = this row ÷ its Node baseline (udsipc stream ÷ net NDJSON, udsipc dgram ÷ raw unix-dgram);',
+      '×C = this row ÷ the C program in the same socket type. For p50 a ratio above 1 means slower.',
+      pingpongTable(results.rows),
+      '',
+      'Pipelined: msgs/s with 8 and 64 requests in flight (60 KiB and 1 MiB: window 8 only). Server: peak RSS',
+      '(VmHWM) and CPU seconds (utime+stime, whole run: start-up and every phase) of the server process.',
+      pipelinedTable(results.rows),
+    );
+  }
+  if (results.scale.length > 0) {
+    const profile = results.profile.scale;
+    sections.push(
+      '',
+      `Scale: ${profile.processes * profile.clientsPerProcess} clients (datagram sockets or stream connections) in ` +
+        `${profile.processes} client processes against one server; each client keeps one 64 B echo in flight.`,
+      `Aggregate msgs/s over ${profile.measureMs} ms after ${profile.warmupMs} ms of warm-up; open ms = time to open ` +
+        'the clients (slowest process).',
+      scaleTable(results.scale),
+    );
+  }
+  if (results.migration.length > 0) {
+    sections.push(
+      '',
+      'Live migration (udsipc-migrate dump, then restore at once; idle server): pause = unreachable window,',
+      'restore→reply = from the start of criu restore to the first reply.',
+      migrationTable(results.migration),
+    );
+  }
+  if (results.rows.length > 0) {
+    sections.push('', 'Targets (medians of this run):', targetLines(results.targets));
+  }
+  const where = relative(process.cwd(), outDir) || '.';
+  sections.push(
+    '',
+    `total ${results.elapsedS.toFixed(1)} s; results in ${join(where, 'bench-results.json')}, chart ${join(where, 'chart.svg')}`,
+  );
+  return `${sections.join('\n')}\n`;
+}
+
+/** Rows that failed every run: the bench itself is broken there, not just slow. */
+function brokenRows(results: BenchResults): string[] {
+  return [
+    ...results.rows.filter((row) => row.runs.length === 0).map((row) => `${row.label} ${row.payload.label}`),
+    ...results.scale.filter((row) => row.runs.length === 0).map((row) => `scale ${row.label}`),
+    ...results.migration
+      .filter((row) => !row.skipped && row.runs.length === 0)
+      .map((row) => `migration ${row.mode}`),
+  ];
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const base = options.quick ? QUICK_PROFILE : FULL_PROFILE;
+  const profile: BenchProfile = { ...base, runs: options.runs };
+  const results = await runBench(profile, options.only, (line) => process.stderr.write(`${line}\n`));
+  mkdirSync(options.outDir, { recursive: true });
+  writeFileSync(join(options.outDir, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const title = `udsipc bench, ${results.startedAt}: ${profile.runs} run(s) per row${profile.quick ? ' (--quick)' : ''}`;
+  writeFileSync(
+    join(options.outDir, 'chart.svg'),
+    renderChart(results.rows, title, describeMachine(results.machine)),
+  );
+  process.stdout.write(report(results, options.outDir));
+  const broken = brokenRows(results);
+  if (broken.length > 0) {
+    process.stderr.write(`bench: no run completed for: ${broken.join(', ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+// `pnpm bench -- --runs 3` hands the separator on; `pnpm bench --runs 3` does not.
+const argv = process.argv.slice(2);
+main(argv[0] === '--' ? argv.slice(1) : argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

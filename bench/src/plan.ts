@@ -1,0 +1,198 @@
+/**
+ * What is measured: the transports, payloads and phases of `pnpm bench`, and the shapes every
+ * client process (C, Node baselines, udsipc) reports in.
+ */
+
+export const TRANSPORT_IDS = [
+  'c-stream',
+  'c-dgram',
+  'net-ndjson',
+  'raw-dgram',
+  'udsipc-stream',
+  'udsipc-dgram',
+] as const;
+export type TransportId = (typeof TRANSPORT_IDS)[number];
+export type SocketKind = 'stream' | 'dgram';
+
+export interface TransportInfo {
+  id: TransportId;
+  label: string;
+  kind: SocketKind;
+  /** The matching raw Node baseline (udsipc rows only). */
+  baseline?: TransportId;
+  /** The C program in the same socket type (every row but the C ones). */
+  c?: TransportId;
+}
+
+export const TRANSPORTS: Record<TransportId, TransportInfo> = {
+  'c-stream': { id: 'c-stream', label: 'C stream', kind: 'stream' },
+  'c-dgram': { id: 'c-dgram', label: 'C dgram', kind: 'dgram' },
+  'net-ndjson': { id: 'net-ndjson', label: 'net NDJSON', kind: 'stream', c: 'c-stream' },
+  'raw-dgram': { id: 'raw-dgram', label: 'raw unix-dgram', kind: 'dgram', c: 'c-dgram' },
+  'udsipc-stream': {
+    id: 'udsipc-stream',
+    label: 'udsipc stream',
+    kind: 'stream',
+    baseline: 'net-ndjson',
+    c: 'c-stream',
+  },
+  'udsipc-dgram': {
+    id: 'udsipc-dgram',
+    label: 'udsipc dgram',
+    kind: 'dgram',
+    baseline: 'raw-dgram',
+    c: 'c-dgram',
+  },
+};
+
+export type PayloadId = 'small' | 'medium' | 'large';
+
+export interface Payload {
+  id: PayloadId;
+  /** Bytes of message text (C: bytes of the whole message). */
+  bytes: number;
+  label: string;
+}
+
+/** Datagram: 60 KiB of text leaves room for the JSON envelope under the 65,535-byte datagram limit. */
+export function payloadsFor(kind: SocketKind): Payload[] {
+  return [
+    { id: 'small', bytes: 64, label: '64 B' },
+    { id: 'medium', bytes: 4 * 1024, label: '4 KiB' },
+    kind === 'dgram'
+      ? { id: 'large', bytes: 60 * 1024, label: '60 KiB' }
+      : { id: 'large', bytes: 1024 * 1024, label: '1 MiB' },
+  ];
+}
+
+/** One closed-loop phase: `window` requests in flight until `maxCount` were issued or `maxMs` passed. */
+export interface PhaseSpec {
+  name: PhaseName;
+  window: number;
+  maxCount: number;
+  maxMs: number;
+}
+
+export type PhaseName = 'warmup' | 'pingpong' | 'w8' | 'w64';
+
+/** What a client process is told to do, passed to it as one JSON argument. */
+export interface ClientSpec {
+  socket: string;
+  /** Directory for the datagram client's own bound reply socket. */
+  replyDir: string;
+  size: number;
+  phases: PhaseSpec[];
+}
+
+/** What a client process reports per phase; the same fields from C and from Node. */
+export interface PhaseResult {
+  window: number;
+  /** Requests completed, warm-up included. */
+  count: number;
+  errors: number;
+  /** Leading requests left out of the figures: min(1000, maxCount/10), as udsipc-client bench does. */
+  warmup: number;
+  /** Successful requests after the warm-up: the figures are theirs. */
+  measured: number;
+  durationMs: number;
+  msgsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+  /** null where it is not measured (udsipc's pipelined phases: the runner reports p50 and p99 only). */
+  p999Us: number | null;
+  /** udsipc only: the runner's own p50/p99, beside ours from the timed ping-pong (a cross-check). */
+  runnerP50Us?: number;
+  runnerP99Us?: number;
+  errorsByCode?: Record<string, number>;
+}
+
+export interface PhaseBudget {
+  /**
+   * Run first on every fresh connection and left out: 8 in flight until the count or the time is
+   * reached, so both processes' JIT has settled before anything is measured. (udsipc's heavier
+   * path needs a few thousand requests: measured from a cold start, its first 0.4 s of ping-pong
+   * came out at a third of its steady rate, which would have made the comparison unfair to it.)
+   */
+  warmup: { maxCount: number; maxMs: number };
+  pingpong: { maxCount: number; maxMs: number };
+  w8: { maxCount: number; maxMs: number };
+  /** Absent: the payload is too large for 64 in flight to be worth its time (1 MiB, 60 KiB). */
+  w64?: { maxCount: number; maxMs: number };
+}
+
+/** Phase budgets by payload: `large` is 60 KiB datagrams, `largeStream` 1 MiB on a stream. */
+export type BudgetKey = 'small' | 'medium' | 'large' | 'largeStream';
+
+export function budgetKey(payload: PayloadId, kind: SocketKind): BudgetKey {
+  return payload === 'large' && kind === 'stream' ? 'largeStream' : payload;
+}
+
+export interface BenchProfile {
+  quick: boolean;
+  runs: number;
+  payloads: PayloadId[];
+  budgets: Record<BudgetKey, PhaseBudget>;
+  scale: { processes: number; clientsPerProcess: number; warmupMs: number; measureMs: number };
+}
+
+/**
+ * Full profile: every loop is bounded by count and by time (≤ 0.7 s a phase), so 5 runs of the
+ * whole matrix stay well inside the 5-minute budget on 2 cores. The warm-up is min(1000, count/10)
+ * requests, so the large payloads get small counts: a slow transport must get past its warm-up
+ * within the time bound (udsipc stream does ~85 round trips/s of 1 MiB here).
+ */
+export const FULL_PROFILE: Omit<BenchProfile, 'runs'> = {
+  quick: false,
+  payloads: ['small', 'medium', 'large'],
+  budgets: {
+    small: {
+      warmup: { maxCount: 30_000, maxMs: 300 },
+      pingpong: { maxCount: 20_000, maxMs: 400 },
+      w8: { maxCount: 100_000, maxMs: 250 },
+      w64: { maxCount: 200_000, maxMs: 250 },
+    },
+    medium: {
+      warmup: { maxCount: 30_000, maxMs: 300 },
+      pingpong: { maxCount: 20_000, maxMs: 400 },
+      w8: { maxCount: 100_000, maxMs: 250 },
+      w64: { maxCount: 200_000, maxMs: 250 },
+    },
+    large: {
+      warmup: { maxCount: 500, maxMs: 300 },
+      pingpong: { maxCount: 1_000, maxMs: 600 },
+      w8: { maxCount: 500, maxMs: 700 },
+    },
+    largeStream: {
+      warmup: { maxCount: 40, maxMs: 300 },
+      pingpong: { maxCount: 200, maxMs: 700 },
+      w8: { maxCount: 200, maxMs: 700 },
+    },
+  },
+  scale: { processes: 4, clientsPerProcess: 250, warmupMs: 250, measureMs: 750 },
+};
+
+/** The smoke run: one run, 64 B only, tiny counts; a second or two of measuring in all. */
+export const QUICK_PROFILE: Omit<BenchProfile, 'runs'> = {
+  quick: true,
+  payloads: ['small'],
+  budgets: {
+    ...FULL_PROFILE.budgets,
+    small: {
+      warmup: { maxCount: 200, maxMs: 40 },
+      pingpong: { maxCount: 400, maxMs: 80 },
+      w8: { maxCount: 1_000, maxMs: 80 },
+      w64: { maxCount: 2_000, maxMs: 80 },
+    },
+  },
+  scale: { processes: 2, clientsPerProcess: 5, warmupMs: 50, measureMs: 150 },
+};
+
+export function phasesFor(budget: PhaseBudget): PhaseSpec[] {
+  const phases: PhaseSpec[] = [
+    { name: 'warmup', window: 8, ...budget.warmup },
+    { name: 'pingpong', window: 1, ...budget.pingpong },
+    { name: 'w8', window: 8, ...budget.w8 },
+  ];
+  if (budget.w64) phases.push({ name: 'w64', window: 64, ...budget.w64 });
+  return phases;
+}

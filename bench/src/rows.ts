@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type ClientSpec,
+  type Payload,
+  type PhaseName,
+  type PhaseResult,
+  type PhaseSpec,
+  TRANSPORTS,
+  type TransportId,
+} from './plan.js';
+import {
+  type Child,
+  lastJsonLine,
+  outputOf,
+  type ProcessUsage,
+  processUsage,
+  start,
+  stopChild,
+  waitForSocket,
+} from './processes.js';
+import { type Spread, spread } from './stats.js';
+import { udsipcServerArgs } from './targets/udsipc.js';
+
+export const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+export interface RowContext {
+  scratch: string;
+  replyDir: string;
+  /** The compiled C program, when there is a compiler. */
+  cBinary: string | undefined;
+}
+
+/** One run of one row: a fresh server process, one client process running every phase in turn. */
+export interface RunSample {
+  run: number;
+  phases: Partial<Record<PhaseName, PhaseResult>>;
+  /** The server at the end of the run: peak RSS (VmHWM) and utime+stime since it started. */
+  server: ProcessUsage;
+  /** CPU the server had spent by the time it was listening (start-up, included in server.cpuS). */
+  serverStartupCpuS: number;
+  errors: number;
+}
+
+export interface RowSummary {
+  pingpong: { rtPerSec?: Spread; p50Us?: Spread; p99Us?: Spread; p999Us?: Spread };
+  w8?: Spread;
+  w64?: Spread;
+  serverRssMiB?: Spread;
+  serverCpuS?: Spread;
+  errors: number;
+}
+
+export interface RowResult {
+  transport: TransportId;
+  label: string;
+  kind: 'stream' | 'dgram';
+  payload: Payload;
+  phases: PhaseSpec[];
+  runs: RunSample[];
+  failures: string[];
+  summary: RowSummary;
+}
+
+function serverCommand(ctx: RowContext, transport: TransportId, socket: string): [string, string[]] {
+  const info = TRANSPORTS[transport];
+  switch (transport) {
+    case 'c-stream':
+    case 'c-dgram':
+      return [ctx.cBinary!, ['server', info.kind, socket]];
+    case 'net-ndjson':
+      return [process.execPath, [WORKER_SCRIPT, 'ndjson-server', socket]];
+    case 'raw-dgram':
+      return [process.execPath, [WORKER_SCRIPT, 'raw-dgram-server', socket]];
+    case 'udsipc-stream':
+    case 'udsipc-dgram':
+      return [process.execPath, udsipcServerArgs(info.kind, socket)];
+  }
+}
+
+function clientCommand(
+  ctx: RowContext,
+  transport: TransportId,
+  spec: ClientSpec,
+  run: number,
+): [string, string[]] {
+  const info = TRANSPORTS[transport];
+  switch (transport) {
+    case 'c-stream':
+    case 'c-dgram': {
+      const plan = spec.phases.map((phase) => `${phase.window}:${phase.maxCount}:${phase.maxMs}`).join(',');
+      const replyPath = join(spec.replyDir, `c-${run}.sock`);
+      return [ctx.cBinary!, ['client', info.kind, spec.socket, replyPath, String(spec.size), plan]];
+    }
+    case 'net-ndjson':
+      return [process.execPath, [WORKER_SCRIPT, 'ndjson-client', JSON.stringify(spec)]];
+    case 'raw-dgram':
+      return [process.execPath, [WORKER_SCRIPT, 'raw-dgram-client', JSON.stringify(spec)]];
+    case 'udsipc-stream':
+    case 'udsipc-dgram':
+      return [process.execPath, [WORKER_SCRIPT, `${transport}-client`, JSON.stringify(spec)]];
+  }
+}
+
+/** Starts a row's server in its own process and waits until its socket answers. */
+export async function startServer(ctx: RowContext, transport: TransportId, socket: string): Promise<Child> {
+  const [command, args] = serverCommand(ctx, transport, socket);
+  const server = start(`${transport} server`, command, args);
+  try {
+    await waitForSocket(server, socket);
+  } catch (error) {
+    await stopChild(server, 200);
+    throw error;
+  }
+  return server;
+}
+
+/** One run: fresh server, one client process through every phase, usage read before the server stops. */
+export async function measureRun(
+  ctx: RowContext,
+  transport: TransportId,
+  payload: Payload,
+  phases: PhaseSpec[],
+  run: number,
+): Promise<RunSample> {
+  const socket = join(ctx.scratch, `${transport}-${payload.id}-${run}.sock`);
+  const server = await startServer(ctx, transport, socket);
+  try {
+    const startup = processUsage(server.pid);
+    const spec: ClientSpec = { socket, replyDir: ctx.replyDir, size: payload.bytes, phases };
+    const [command, args] = clientCommand(ctx, transport, spec, run);
+    const client = start(`${transport} client`, command, args);
+    const budgetMs = phases.reduce((total, phase) => total + phase.maxMs, 0) + 20_000;
+    const output = await outputOf(client, budgetMs);
+    const usage = processUsage(server.pid);
+    if (!usage) throw new Error(`${transport} server died during the run: ${server.stderr().trim()}`);
+    const results = lastJsonLine(output) as PhaseResult[];
+    if (!Array.isArray(results) || results.length !== phases.length) {
+      throw new Error(`${transport} client reported ${JSON.stringify(results).slice(0, 200)}`);
+    }
+    const byPhase: Partial<Record<PhaseName, PhaseResult>> = {};
+    let errors = 0;
+    phases.forEach((phase, index) => {
+      const result = results[index]!;
+      byPhase[phase.name] = result;
+      errors += result.errors;
+    });
+    return { run, phases: byPhase, server: usage, serverStartupCpuS: startup?.cpuS ?? 0, errors };
+  } finally {
+    await stopChild(server);
+  }
+}
+
+export function summarize(runs: RunSample[]): RowSummary {
+  // A rate or latency of 0 means nothing was measured; CPU seconds of 0 are a real reading.
+  const of = (pick: (sample: RunSample) => number | null | undefined, zeroIsReal = false) =>
+    spread(
+      runs
+        .map(pick)
+        .filter(
+          (value): value is number => typeof value === 'number' && (value > 0 || (zeroIsReal && value === 0)),
+        ),
+    );
+  return {
+    pingpong: {
+      rtPerSec: of((sample) => sample.phases.pingpong?.msgsPerSec),
+      p50Us: of((sample) => sample.phases.pingpong?.p50Us),
+      p99Us: of((sample) => sample.phases.pingpong?.p99Us),
+      p999Us: of((sample) => sample.phases.pingpong?.p999Us),
+    },
+    w8: of((sample) => sample.phases.w8?.msgsPerSec),
+    w64: of((sample) => sample.phases.w64?.msgsPerSec),
+    serverRssMiB: of((sample) => sample.server.peakRssMiB),
+    serverCpuS: of((sample) => sample.server.cpuS, true),
+    errors: runs.reduce((total, sample) => total + sample.errors, 0),
+  };
+}

@@ -1,0 +1,231 @@
+import type { MigrationRow } from './migration.js';
+import { type PayloadId, TRANSPORTS, type TransportId } from './plan.js';
+import type { RowResult } from './rows.js';
+import { SCALE_BASELINE, type ScaleRow } from './scale.js';
+import { ratio, type Spread } from './stats.js';
+import type { TargetCheck } from './target-checks.js';
+
+/** Rates: three significant digits with k/M. */
+export function formatRate(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  const abs = Math.abs(value);
+  const scaled = (n: number, unit: string) =>
+    `${n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)}${unit}`;
+  if (abs >= 1e6) return scaled(value / 1e6, 'M');
+  if (abs >= 1e3) return scaled(value / 1e3, 'k');
+  return value.toFixed(0);
+}
+
+/** Microseconds, milliseconds and the like: one decimal below 10, thousands separated above. */
+export function formatNumber(value: number | undefined, decimals?: number): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  if (decimals !== undefined) return value.toFixed(decimals);
+  if (Math.abs(value) < 10) return value.toFixed(1);
+  return Math.round(value).toLocaleString('en-US');
+}
+
+export function formatRatio(value: number | undefined): string {
+  return value === undefined ? '—' : `${value.toFixed(2)}×`;
+}
+
+function range(spread: Spread | undefined, format: (value: number) => string): string {
+  if (!spread) return '';
+  return spread.runs.length > 1 ? `${format(spread.min)}–${format(spread.max)}` : '';
+}
+
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+}
+
+/** Plain aligned text: two spaces between columns, a dashed rule under the header. */
+export function renderTable(columns: Column[], rows: string[][]): string {
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...rows.map((row) => (row[index] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, index) =>
+        columns[index]!.align === 'left' ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!),
+      )
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(columns.map((column) => column.header)), rule, ...rows.map(line)].join('\n');
+}
+
+const ORDER: TransportId[] = [
+  'c-stream',
+  'net-ndjson',
+  'udsipc-stream',
+  'c-dgram',
+  'raw-dgram',
+  'udsipc-dgram',
+];
+const PAYLOAD_ORDER: PayloadId[] = ['small', 'medium', 'large'];
+
+function sortRows(rows: RowResult[]): RowResult[] {
+  return [...rows].sort(
+    (a, b) =>
+      PAYLOAD_ORDER.indexOf(a.payload.id) - PAYLOAD_ORDER.indexOf(b.payload.id) ||
+      ORDER.indexOf(a.transport) - ORDER.indexOf(b.transport),
+  );
+}
+
+/** The row this one is compared with: its baseline or its C program, same payload slot. */
+export function counterpart(
+  rows: RowResult[],
+  row: RowResult,
+  which: 'baseline' | 'c',
+): RowResult | undefined {
+  const id = which === 'baseline' ? TRANSPORTS[row.transport].baseline : TRANSPORTS[row.transport].c;
+  return id ? rows.find((other) => other.transport === id && other.payload.id === row.payload.id) : undefined;
+}
+
+function status(row: RowResult): string {
+  if (row.runs.length === 0) return `FAILED: ${row.failures[0] ?? 'no run completed'}`;
+  const notes: string[] = [];
+  if (row.failures.length > 0) notes.push(`${row.failures.length} run(s) failed`);
+  if (row.summary.errors > 0) notes.push(`${row.summary.errors} errors`);
+  return notes.join(', ');
+}
+
+export function pingpongTable(rows: RowResult[]): string {
+  const columns: Column[] = [
+    { header: 'transport', align: 'left' },
+    { header: 'payload', align: 'left' },
+    { header: 'rt/s' },
+    { header: '[min–max]', align: 'left' },
+    { header: 'p50 µs' },
+    { header: 'p99 µs' },
+    { header: 'p99.9 µs' },
+    { header: 'rt/s ×base' },
+    { header: 'rt/s ×C' },
+    { header: 'p50 ×base' },
+    { header: 'p50 ×C' },
+    { header: 'notes', align: 'left' },
+  ];
+  const body = sortRows(rows).map((row) => {
+    const base = counterpart(rows, row, 'baseline')?.summary.pingpong;
+    const c = counterpart(rows, row, 'c')?.summary.pingpong;
+    const own = row.summary.pingpong;
+    return [
+      row.label,
+      row.payload.label,
+      formatRate(own.rtPerSec?.median),
+      range(own.rtPerSec, formatRate),
+      formatNumber(own.p50Us?.median),
+      formatNumber(own.p99Us?.median),
+      formatNumber(own.p999Us?.median),
+      formatRatio(ratio(own.rtPerSec?.median, base?.rtPerSec?.median)),
+      formatRatio(ratio(own.rtPerSec?.median, c?.rtPerSec?.median)),
+      formatRatio(ratio(own.p50Us?.median, base?.p50Us?.median)),
+      formatRatio(ratio(own.p50Us?.median, c?.p50Us?.median)),
+      status(row),
+    ];
+  });
+  return renderTable(columns, body);
+}
+
+export function pipelinedTable(rows: RowResult[]): string {
+  const columns: Column[] = [
+    { header: 'transport', align: 'left' },
+    { header: 'payload', align: 'left' },
+    { header: 'w8 msgs/s' },
+    { header: '[min–max]', align: 'left' },
+    { header: 'w64 msgs/s' },
+    { header: '[min–max]', align: 'left' },
+    { header: 'w8 ×base' },
+    { header: 'w8 ×C' },
+    { header: 'w64 ×base' },
+    { header: 'w64 ×C' },
+    { header: 'srv RSS MiB' },
+    { header: 'srv CPU s' },
+  ];
+  const body = sortRows(rows).map((row) => {
+    const base = counterpart(rows, row, 'baseline')?.summary;
+    const c = counterpart(rows, row, 'c')?.summary;
+    const own = row.summary;
+    return [
+      row.label,
+      row.payload.label,
+      formatRate(own.w8?.median),
+      range(own.w8, formatRate),
+      formatRate(own.w64?.median),
+      range(own.w64, formatRate),
+      formatRatio(ratio(own.w8?.median, base?.w8?.median)),
+      formatRatio(ratio(own.w8?.median, c?.w8?.median)),
+      formatRatio(ratio(own.w64?.median, base?.w64?.median)),
+      formatRatio(ratio(own.w64?.median, c?.w64?.median)),
+      formatNumber(own.serverRssMiB?.median, 1),
+      formatNumber(own.serverCpuS?.median, 2),
+    ];
+  });
+  return renderTable(columns, body);
+}
+
+export function scaleTable(rows: ScaleRow[]): string {
+  const columns: Column[] = [
+    { header: 'server', align: 'left' },
+    { header: 'clients', align: 'left' },
+    { header: 'msgs/s' },
+    { header: '[min–max]', align: 'left' },
+    { header: '×base' },
+    { header: 'srv RSS MiB' },
+    { header: 'srv CPU s' },
+    { header: 'open ms' },
+    { header: 'notes', align: 'left' },
+  ];
+  const body = rows.map((row) => {
+    const baseTarget = SCALE_BASELINE[row.target];
+    const base = rows.find((other) => other.target === baseTarget)?.summary.msgsPerSec?.median;
+    const notes = [
+      row.runs.length === 0 ? `FAILED: ${row.failures[0] ?? 'no run completed'}` : '',
+      row.runs.length > 0 && row.failures.length > 0 ? `${row.failures.length} run(s) failed` : '',
+      row.summary.errors > 0 ? `${row.summary.errors} errors` : '',
+    ].filter(Boolean);
+    return [
+      row.label,
+      `${row.clients} (${row.processes}×${row.clients / row.processes})`,
+      formatRate(row.summary.msgsPerSec?.median),
+      range(row.summary.msgsPerSec, formatRate),
+      formatRatio(ratio(row.summary.msgsPerSec?.median, base)),
+      formatNumber(row.summary.serverRssMiB?.median, 1),
+      formatNumber(row.summary.serverCpuS?.median, 2),
+      formatNumber(row.summary.openMs?.median, 0),
+      notes.join(', '),
+    ];
+  });
+  return renderTable(columns, body);
+}
+
+export function migrationTable(rows: MigrationRow[]): string {
+  const columns: Column[] = [
+    { header: 'mode', align: 'left' },
+    { header: 'pause ms' },
+    { header: '[min–max]', align: 'left' },
+    { header: 'restore→reply ms' },
+    { header: '[min–max]', align: 'left' },
+    { header: 'runs' },
+    { header: 'notes', align: 'left' },
+  ];
+  const ms = (value: number) => formatNumber(value, 0);
+  const body = rows.map((row) =>
+    row.skipped
+      ? [row.mode, 'SKIPPED', '', '', '', '0', row.skipped]
+      : [
+          row.mode,
+          formatNumber(row.summary.pauseMs?.median, 0),
+          range(row.summary.pauseMs, ms),
+          formatNumber(row.summary.restoreToReplyMs?.median, 0),
+          range(row.summary.restoreToReplyMs, ms),
+          String(row.runs.length),
+          row.failures.length > 0 ? `${row.failures.length} failed: ${row.failures[0]}` : '',
+        ],
+  );
+  return renderTable(columns, body);
+}
+
+export function targetLines(checks: TargetCheck[]): string {
+  return checks.map((check) => `${check.status.padEnd(4)}  ${check.goal}: ${check.detail}`).join('\n');
+}

@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DEFAULTS, runEchoBench } from '@udsipc/client';
+import type { BuiltinMessages } from '@udsipc/protocol';
+import { connectClient, type RpcClient } from '@udsipc/transport';
+import type { ClientSpec, PhaseResult, SocketKind } from '../plan.js';
+import { latencyPercentiles, warmupOf } from '../stats.js';
+
+const require = createRequire(import.meta.url);
+const serverPackage = dirname(require.resolve('@udsipc/server/package.json'));
+
+/** The built daemons, as a user runs them. */
+export const SERVER_CLI = join(serverPackage, 'dist', 'cli.js');
+export const MIGRATE_CLI = join(serverPackage, 'dist', 'migrate-cli.js');
+
+/** udsipc-server as the bench runs it: the real binary, warnings only (no per-request logging). */
+export function udsipcServerArgs(kind: SocketKind, socket: string): string[] {
+  return [SERVER_CLI, '--transport', kind, '--socket', socket, '--log-level', 'warn'];
+}
+
+type EchoClient = RpcClient<BuiltinMessages>;
+
+/**
+ * The same client, with its `request` timed from the call to the settling of its promise into a
+ * preallocated array. Only the ping-pong phase uses it (the runner reports p50/p99 but not p99.9):
+ * with one request in flight the extra reaction costs a timer read, not throughput.
+ */
+function timedClient(
+  client: EchoClient,
+  capacity: number,
+): { client: EchoClient; samples: () => Float64Array } {
+  const latencies = new Float64Array(capacity);
+  let count = 0;
+  const timed = Object.create(client) as EchoClient;
+  const request: EchoClient['request'] = (type, payload, options) => {
+    const started = process.hrtime.bigint();
+    const pending = client.request(type, payload, options);
+    pending.then(
+      () => {
+        if (count < capacity) latencies[count++] = Number(process.hrtime.bigint() - started) / 1_000;
+      },
+      () => {},
+    );
+    return pending;
+  };
+  Object.defineProperty(timed, 'request', { value: request });
+  return { client: timed, samples: () => latencies.subarray(0, count) };
+}
+
+/**
+ * The udsipc client side: one RpcClient (as `udsipc-client bench` opens it: json, its default
+ * time-out and retries) and, per phase, udsipc-client's exported runner `runEchoBench`, stopped by
+ * count or by time (its AbortSignal).
+ */
+export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promise<PhaseResult[]> {
+  const client = await connectClient({
+    transport: kind,
+    path: spec.socket,
+    replyDirectory: spec.replyDir,
+    timeoutMs: DEFAULTS.timeoutMs,
+    retries: DEFAULTS.retries,
+  });
+  const results: PhaseResult[] = [];
+  try {
+    for (const phase of spec.phases) {
+      const timed = phase.window === 1 ? timedClient(client, phase.maxCount) : undefined;
+      const result = await runEchoBench(timed?.client ?? client, {
+        window: phase.window,
+        count: phase.maxCount,
+        size: spec.size,
+        signal: AbortSignal.timeout(phase.maxMs),
+      });
+      // Our samples cover every request; leave out the same leading ones the runner did.
+      const samples = timed?.samples().slice(warmupOf(phase.maxCount));
+      const percentiles = samples ? latencyPercentiles(samples) : undefined;
+      results.push({
+        window: phase.window,
+        count: result.count,
+        errors: result.errors,
+        warmup: result.warmup,
+        measured: result.measured,
+        durationMs: result.durationMs,
+        msgsPerSec: result.msgsPerSec,
+        p50Us: percentiles?.p50Us ?? result.p50Us,
+        p99Us: percentiles?.p99Us ?? result.p99Us,
+        p999Us: percentiles?.p999Us ?? null,
+        runnerP50Us: result.p50Us,
+        runnerP99Us: result.p99Us,
+        ...(result.errors > 0 ? { errorsByCode: result.errorsByCode } : {}),
+      });
+    }
+  } finally {
+    await client.close();
+  }
+  return results;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * The processes of `pnpm bench` other than the C program, one role per process:
+ *
+ *   node dist/worker.js ndjson-server SOCKET | raw-dgram-server SOCKET
+ *   node dist/worker.js ndjson-client|raw-dgram-client|udsipc-stream-client|udsipc-dgram-client SPEC_JSON
+ *   node dist/worker.js scale-client SCALE_SPEC_JSON
+ *
+ * Servers print "ready" once bound and serve until killed. Clients print one JSON line with their
+ * results and exit. Each role's module is imported on its own, so a baseline server loads nothing
+ * of udsipc (its memory is its own).
+ */
+import type { ClientSpec } from './plan.js';
+import type { ScaleClientSpec } from './scale-client.js';
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+async function main(role: string | undefined, argument: string | undefined): Promise<void> {
+  if (argument === undefined) throw new Error(`usage: worker.js ROLE ARGUMENT (role ${role ?? 'missing'})`);
+  switch (role) {
+    case 'ndjson-server': {
+      const { startNdjsonServer } = await import('./baselines/ndjson-server.js');
+      await startNdjsonServer(argument);
+      print('ready');
+      return;
+    }
+    case 'raw-dgram-server': {
+      const { startRawDgramServer } = await import('./baselines/raw-dgram-server.js');
+      startRawDgramServer(argument);
+      print('ready');
+      return;
+    }
+    case 'ndjson-client': {
+      const { runNdjsonClient } = await import('./baselines/ndjson-client.js');
+      print(await runNdjsonClient(JSON.parse(argument) as ClientSpec));
+      return;
+    }
+    case 'raw-dgram-client': {
+      const { runRawDgramClient } = await import('./baselines/raw-dgram-client.js');
+      print(await runRawDgramClient(JSON.parse(argument) as ClientSpec));
+      return;
+    }
+    case 'udsipc-stream-client':
+    case 'udsipc-dgram-client': {
+      const { runUdsipcClient } = await import('./targets/udsipc.js');
+      const kind = role === 'udsipc-stream-client' ? 'stream' : 'dgram';
+      print(await runUdsipcClient(kind, JSON.parse(argument) as ClientSpec));
+      return;
+    }
+    case 'scale-client': {
+      const { runScaleClient } = await import('./scale-client.js');
+      await runScaleClient(JSON.parse(argument) as ScaleClientSpec);
+      return;
+    }
+    default:
+      throw new Error(`unknown worker role "${role}"`);
+  }
+}
+
+const [role, argument] = process.argv.slice(2);
+main(role, argument).then(
+  () => {
+    // Servers keep running on their sockets; clients are done once they have printed.
+    if (!role?.endsWith('-server')) process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench worker ${role}: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

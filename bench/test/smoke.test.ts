@@ -1,0 +1,95 @@
+// One fast smoke run of the bench code (`--quick`: one run, 64 B, tiny counts, no migration). It
+// runs the built dist/ like `pnpm bench` does; turbo builds the package before its tests.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { percentile as clientPercentile, warmupCount } from '@udsipc/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { percentile, warmupOf } from '../src/stats.js';
+
+const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
+const out = mkdtempSync(join(tmpdir(), 'udsipc-bench-smoke-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Spread {
+  median: number;
+}
+interface Results {
+  rows: {
+    transport: string;
+    payload: { id: string };
+    summary: {
+      pingpong: { rtPerSec?: Spread; p50Us?: Spread };
+      w8?: Spread;
+      w64?: Spread;
+      serverRssMiB?: Spread;
+    };
+  }[];
+  scale: { target: string; summary: { msgsPerSec?: Spread; serverRssMiB?: Spread } }[];
+  migration: { mode: string; skipped?: string }[];
+  targets: { id: string; status: string }[];
+  elapsedS: number;
+}
+
+describe('pnpm bench --quick', () => {
+  it('prints every row and writes bench-results.json and chart.svg with measured numbers', () => {
+    expect(existsSync(MAIN), `${MAIN} is missing: build the bench first`).toBe(true);
+    const run = spawnSync(process.execPath, [MAIN, '--quick', '--out', out], {
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const table = run.stdout;
+    const withC = !/SKIPPED c-stream/.test(table);
+    for (const label of ['net NDJSON', 'raw unix-dgram', 'udsipc stream', 'udsipc dgram']) {
+      expect(table).toMatch(new RegExp(`^${label} +64 B `, 'm'));
+    }
+    if (withC) expect(table).toMatch(/^C stream +64 B /m);
+    expect(table).toMatch(/^udsipc dgram +10 \(2×5\)/m);
+    expect(table).toMatch(/^dgram +SKIPPED/m);
+    expect(table).toMatch(/^(PASS|MISS) {2}udsipc dgram pipelined/m);
+    expect(table.match(/^(PASS|MISS) {2}/gm)).toHaveLength(4);
+    expect(run.stderr).toMatch(/run 1\/1 · udsipc dgram · 64 B · pp /);
+
+    const results = JSON.parse(readFileSync(join(out, 'bench-results.json'), 'utf8')) as Results;
+    expect(results.rows.length).toBe(withC ? 6 : 4);
+    for (const row of results.rows) {
+      expect(row.payload.id).toBe('small');
+      expect(row.summary.pingpong.rtPerSec?.median, row.transport).toBeGreaterThan(0);
+      expect(row.summary.pingpong.p50Us?.median, row.transport).toBeGreaterThan(0);
+      expect(row.summary.w8?.median, row.transport).toBeGreaterThan(0);
+      expect(row.summary.w64?.median, row.transport).toBeGreaterThan(0);
+      expect(row.summary.serverRssMiB?.median, row.transport).toBeGreaterThan(0);
+    }
+    expect(results.scale.map((row) => row.target).sort()).toEqual(
+      ['net-ndjson', 'raw-dgram', 'udsipc-dgram', 'udsipc-stream'].sort(),
+    );
+    for (const row of results.scale) expect(row.summary.msgsPerSec?.median, row.target).toBeGreaterThan(0);
+    expect(results.migration.every((row) => row.skipped === 'not run with --quick')).toBe(true);
+    expect(results.targets.map((target) => target.status).every((status) => /PASS|MISS/.test(status))).toBe(
+      true,
+    );
+    expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(
+      /^<svg [^>]*>[\s\S]*<rect [\s\S]*<\/svg>\n$/,
+    );
+  });
+
+  it('takes its warm-up and percentiles exactly as udsipc-client bench does', () => {
+    for (const count of [1, 9, 10, 300, 9_999, 10_000, 20_000, 1_000_000]) {
+      expect(warmupOf(count)).toBe(warmupCount(count));
+    }
+    const sorted = Float64Array.from([1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144]);
+    for (const p of [0, 1, 50, 90, 99, 99.9, 100])
+      expect(percentile(sorted, p)).toBe(clientPercentile(sorted, p));
+  });
+
+  it('refuses a bad flag with exit 2 and prints its usage with --help', () => {
+    const bad = spawnSync(process.execPath, [MAIN, '--only', 'nonsense'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--only: unknown row "nonsense"/);
+    const help = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: pnpm bench/);
+  });
+});

@@ -1,0 +1,382 @@
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { TransportName } from '@udsipc/protocol';
+import { DatagramSocket } from '@udsipc/transport';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLIENT_CLI, node, type Running, run, SERVER_CLI, sleep, stop } from '../src/daemons.js';
+import { isAlive } from '../src/migration-harness.js';
+import { type JsonServer, startJsonServer, stopWellBehaved } from '../src/server-process.js';
+import { makeTempDir } from '../src/temp-dir.js';
+
+const NOBODY_UID = 65_534;
+const NOBODY_GID = 65_534;
+const SHARED_GROUP = 'udsipc-test';
+const REPLY_SOCKET = /^c-(\d+)-[0-9a-f]{12}\.sock$/;
+
+/** Why clients cannot be run as another user here, or undefined when they can. */
+function otherUserUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'running a client as another user needs root';
+  const probe = spawnSync(
+    'setpriv',
+    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLIENT_CLI, '--version'],
+    { encoding: 'utf8' },
+  );
+  if (probe.error) return `setpriv is not available (${(probe.error as NodeJS.ErrnoException).code})`;
+  if (probe.status !== 0) return `user nobody cannot run ${CLIENT_CLI}: ${probe.stderr.trim()}`;
+  const group = spawnSync('groupadd', ['-f', SHARED_GROUP], { encoding: 'utf8' });
+  if (group.status !== 0) return `cannot create group ${SHARED_GROUP}: ${group.stderr.trim()}`;
+  return undefined;
+}
+
+const otherUserMissing = otherUserUnavailable();
+if (otherUserMissing) console.log(`SKIPPED: socket permissions across users: ${otherUserMissing}`);
+
+function groupId(name: string): number {
+  const line = spawnSync('getent', ['group', name], { encoding: 'utf8' }).stdout.trim();
+  return Number(line.split(':')[2]);
+}
+
+let dir: string;
+let cleanup: () => void;
+const servers: JsonServer[] = [];
+const children: Running[] = [];
+
+beforeEach(() => {
+  ({ dir, cleanup } = makeTempDir('udsipc-perm-'));
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) await stop(child, 'SIGKILL');
+  for (const server of servers.splice(0)) await stop(server.running, 'SIGKILL');
+  cleanup();
+});
+
+async function server(
+  transport: TransportName,
+  path: string,
+  args: string[] = [],
+  wrap: string[] = [],
+): Promise<JsonServer> {
+  const started = await startJsonServer(transport, path, args, {}, wrap);
+  servers.push(started);
+  return started;
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function finished(running: Running): Promise<Result> {
+  const code = await running.exited;
+  return { code, stdout: running.stdout(), stderr: running.stderr() };
+}
+
+describe.skipIf(otherUserMissing !== undefined).each(['dgram', 'stream'] as const)(
+  'socket file mode over %s: a client running as user nobody',
+  (transport) => {
+    let replies: string;
+
+    beforeEach(() => {
+      // nobody must reach the socket through the temp dir, and needs a reply directory of its own.
+      chmodSync(dir, 0o711);
+      replies = join(dir, 'nobody-replies');
+      mkdirSync(replies, { mode: 0o700 });
+      chownSync(replies, NOBODY_UID, NOBODY_GID);
+    });
+
+    /** `udsipc-client send` as nobody, optionally with supplementary groups. */
+    const sendAsNobody = (path: string, groups: number[] = []) =>
+      finished(
+        run(
+          'setpriv',
+          [
+            '--reuid=nobody',
+            '--regid=nogroup',
+            ...(groups.length > 0 ? [`--groups=${groups.join(',')}`] : ['--clear-groups']),
+            process.execPath,
+            CLIENT_CLI,
+            'send',
+            'across users',
+            '--type',
+            'echo',
+            '--transport',
+            transport,
+            '--socket',
+            path,
+            '--reply-dir',
+            replies,
+            '--retries',
+            '0',
+            '--timeout',
+            '500',
+            '--json',
+          ],
+          { XDG_RUNTIME_DIR: '' },
+        ),
+      );
+
+    const expectRefused = (result: Result) => {
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stdout).toBe('');
+      // One line, the code first, and the reason the kernel gave: permission denied.
+      expect(result.stderr).toMatch(/^SERVER_UNAVAILABLE: .*\(EACCES\)[^\n]*\n$/);
+    };
+    const expectServed = (result: Result) => {
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ text: 'across users' });
+    };
+
+    it('is refused at the default mode 0600 and served at 0666', async () => {
+      const privatePath = join(dir, 'private.sock');
+      const publicPath = join(dir, 'public.sock');
+      await server(transport, privatePath);
+      await server(transport, publicPath, ['--mode', '0666']);
+      expect(statSync(privatePath).mode & 0o777).toBe(0o600);
+      expect(statSync(publicPath).mode & 0o777).toBe(0o666);
+      const [refused, served] = await Promise.all([sendAsNobody(privatePath), sendAsNobody(publicPath)]);
+      expectRefused(refused);
+      expectServed(served);
+    }, 20_000);
+
+    it("at 0660 serves a member of the socket's group and refuses anyone else", async () => {
+      const gid = groupId(SHARED_GROUP);
+      const path = join(dir, 'group.sock');
+      // The server runs with the shared group as its own, as the deploy unit's Group= does: the socket is created with it.
+      await server(transport, path, ['--mode', '0660'], ['setpriv', `--regid=${gid}`, '--keep-groups']);
+      const stats = statSync(path);
+      expect(stats.mode & 0o777).toBe(0o660);
+      expect(stats.gid).toBe(gid);
+      const [member, outsider] = await Promise.all([sendAsNobody(path, [gid]), sendAsNobody(path)]);
+      expectServed(member);
+      expectRefused(outsider);
+    }, 20_000);
+  },
+);
+
+describe('the server refuses an unsafe or impossible socket path: one stderr line naming the path and the reason', () => {
+  /** Runs the server on `path` and returns how it ended (it must end: every case here is refused). */
+  const refusal = (transport: TransportName, path: string) =>
+    finished(node(SERVER_CLI, ['--transport', transport, '--socket', path, '--log-format', 'json']));
+
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it.each(['dgram', 'stream'] as const)(
+    'over %s',
+    async (transport) => {
+      const open = join(dir, 'open');
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      const othersOnly = join(dir, 'others-write');
+      mkdirSync(othersOnly);
+      chmodSync(othersOnly, 0o703);
+      const sticky = join(dir, 'sticky');
+      mkdirSync(sticky);
+      chmodSync(sticky, 0o1777);
+      const dangling = join(dir, 'dangling.sock');
+      symlinkSync(join(dir, 'nowhere.sock'), dangling);
+      // A symlink to a live server's socket: refused, and that server is not disturbed.
+      const live = await startJsonServer(transport, join(dir, 'live.sock'));
+      servers.push(live);
+      const toLive = join(dir, 'to-live.sock');
+      symlinkSync(live.path, toLive);
+      const missing = join(dir, 'missing', 'deeper', 's.sock');
+      const long = join(dir, 'x'.repeat(107 - dir.length - 1));
+      const tooLong = `${long}y`;
+      // 107 characters but 108 bytes: the limit is in bytes.
+      const tooLongBytes = `${long.slice(0, -1)}é`;
+
+      const cases: Array<{ path: string; exit: number; line: string }> = [
+        {
+          path: join(open, 's.sock'),
+          exit: 1,
+          line: `PARENT_UNSAFE: ${join(open, 's.sock')}: parent directory ${open} is writable by others without the sticky bit (mode 777)`,
+        },
+        {
+          path: join(othersOnly, 's.sock'),
+          exit: 1,
+          line: `PARENT_UNSAFE: ${join(othersOnly, 's.sock')}: parent directory ${othersOnly} is writable by others without the sticky bit (mode 703)`,
+        },
+        {
+          path: dangling,
+          exit: 1,
+          line: `PATH_IS_SYMLINK: ${dangling}: is a symbolic link; refusing to bind through it`,
+        },
+        {
+          path: toLive,
+          exit: 1,
+          line: `PATH_IS_SYMLINK: ${toLive}: is a symbolic link; refusing to bind through it`,
+        },
+        {
+          path: tooLong,
+          exit: 2,
+          line: `PATH_TOO_LONG: socket path is 108 bytes, over the limit of 107: ${tooLong}`,
+        },
+        {
+          path: tooLongBytes,
+          exit: 2,
+          line: `PATH_TOO_LONG: socket path is 108 bytes, over the limit of 107: ${tooLongBytes}`,
+        },
+        {
+          path: missing,
+          exit: 1,
+          line: `PARENT_MISSING: ${missing}: parent directory ${join(dir, 'missing', 'deeper')} does not exist`,
+        },
+      ];
+      const results = await Promise.all(cases.map(({ path }) => refusal(transport, path)));
+      results.forEach((result, index) => {
+        const { path, exit, line } = cases[index]!;
+        expect(result.code, `${path}: ${result.stderr}`).toBe(exit);
+        expect(result.stderr, path).toMatch(new RegExp(`^udsipc-server: ${escapeRegExp(line)}\n$`));
+        expect(result.stdout, path).not.toContain('listening');
+      });
+      // Nothing was created where it was refused; the symlinks are still symlinks, the live server still serves.
+      expect(readdirSync(open)).toEqual([]);
+      expect(readdirSync(othersOnly)).toEqual([]);
+      expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+      expect(() => lstatSync(join(dir, 'nowhere.sock'))).toThrow();
+      expect(lstatSync(toLive).isSymbolicLink()).toBe(true);
+      expect(isAlive(live.pid)).toBe(true);
+      expect(live.records().filter((record) => record.level >= 40)).toEqual([]);
+
+      // The same checks let through what is safe: a sticky world-writable directory, and exactly 107 bytes.
+      for (const path of [join(sticky, 's.sock'), long]) {
+        expect(Buffer.byteLength(path) <= 107).toBe(true);
+        const ok = await startJsonServer(transport, path);
+        servers.push(ok);
+        expect(await ok.stop(), path).toBe(0);
+        expect(() => lstatSync(path), path).toThrow();
+      }
+    },
+    30_000,
+  );
+});
+
+describe('datagram reply sockets of udsipc-client', () => {
+  let serverPath: string;
+
+  beforeEach(async () => {
+    serverPath = join(dir, 'server.sock');
+    await server('dgram', serverPath);
+  });
+
+  /** A `udsipc-client run` with no reply directory given: it picks the per-user default. */
+  const runClient = (env: NodeJS.ProcessEnv, extra: string[] = []) => {
+    const client = node(CLIENT_CLI, ['run', '--socket', serverPath, '--interval', '20', '--json', ...extra], {
+      UDSIPC_REPLY_DIR: '',
+      ...env,
+    });
+    children.push(client);
+    return client;
+  };
+
+  const replySocketsIn = (directory: string) => {
+    try {
+      return readdirSync(directory).filter((name) => REPLY_SOCKET.test(name));
+    } catch {
+      return [];
+    }
+  };
+
+  /** Waits until the client has bound its reply socket and been answered at least once. */
+  const answered = async (client: Running) => {
+    const deadline = Date.now() + 5_000;
+    while (!client.stdout().includes('"reply"')) {
+      if (Date.now() > deadline) throw new Error(`no reply: ${client.stdout()} ${client.stderr()}`);
+      if (client.child.exitCode !== null) throw new Error(`client exited: ${client.stderr()}`);
+      await sleep(20);
+    }
+  };
+
+  /** The one reply socket of process `pid` in `directory`, once the client has been answered. */
+  const ownSocket = (directory: string, pid: number) => {
+    const mine = replySocketsIn(directory).filter((name) => Number(REPLY_SOCKET.exec(name)![1]) === pid);
+    expect(mine, `reply sockets of ${pid} in ${directory}`).toHaveLength(1);
+    const path = join(directory, mine[0]!);
+    expect(lstatSync(path).isSocket()).toBe(true);
+    return path;
+  };
+
+  const stopped = async (client: Running, signal: NodeJS.Signals) => {
+    const summary = await stopWellBehaved(client, signal);
+    expect(client.child.exitCode, client.stderr()).toBe(0);
+    expect(summary.failed).toBe(0);
+    expect(summary.replied).toBe(summary.sent);
+  };
+
+  it('are per user: in $XDG_RUNTIME_DIR/udsipc when it is set, else in a 0700 <tmpdir>/udsipc-<uid>; removed on exit, SIGINT and SIGTERM', async () => {
+    const uid = process.getuid!();
+    const xdg = join(dir, 'xdg');
+    mkdirSync(xdg, { mode: 0o700 });
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp, { mode: 0o700 });
+    // Left too open by someone: the client tightens it to 0700 before binding in it.
+    mkdirSync(join(tmp, `udsipc-${uid}`), { mode: 0o755 });
+    chmodSync(join(tmp, `udsipc-${uid}`), 0o755);
+    const inXdg = join(xdg, 'udsipc');
+    const inTmp = join(tmp, `udsipc-${uid}`);
+
+    const xdgClient = runClient({ XDG_RUNTIME_DIR: xdg, TMPDIR: tmp });
+    const tmpClient = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp });
+    const counted = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp }, ['--count', '25']);
+    await Promise.all([answered(xdgClient), answered(tmpClient), answered(counted)]);
+    const xdgSocket = ownSocket(inXdg, xdgClient.child.pid!);
+    const tmpSocket = ownSocket(inTmp, tmpClient.child.pid!);
+    const countedSocket = ownSocket(inTmp, counted.child.pid!);
+    expect(statSync(inXdg).mode & 0o777).toBe(0o700);
+    expect(statSync(inTmp).mode & 0o777).toBe(0o700);
+    expect(replySocketsIn(join(tmp))).toEqual([]);
+
+    expect(await counted.exited, counted.stderr()).toBe(0); // ends by itself after 25 requests
+    await stopped(xdgClient, 'SIGTERM');
+    await stopped(tmpClient, 'SIGINT');
+    for (const path of [xdgSocket, tmpSocket, countedSocket]) expect(() => lstatSync(path), path).toThrow();
+  }, 20_000);
+
+  it('left behind by kill -9 are swept by the next client; a live one, or anything not a stale reply socket, never is', async () => {
+    const replies = join(dir, 'replies');
+    const env = { UDSIPC_REPLY_DIR: replies };
+    const live = runClient(env);
+    const victim = runClient(env);
+    await Promise.all([answered(live), answered(victim)]);
+    const liveSocket = ownSocket(replies, live.child.pid!);
+    const staleSocket = ownSocket(replies, victim.child.pid!);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    expect(lstatSync(staleSocket).isSocket()).toBe(true);
+    // Named like reply sockets but not stale ones: a socket someone is bound to, and a plain file.
+    const bound = new DatagramSocket(() => {});
+    const boundPath = join(replies, 'c-1-aaaaaaaaaaaa.sock');
+    expect(bound.bind(boundPath)).toBeUndefined();
+    const plain = join(replies, 'c-2-bbbbbbbbbbbb.sock');
+    writeFileSync(plain, 'not a socket');
+    const other = join(replies, 'notes.txt');
+    writeFileSync(other, 'mine');
+    try {
+      const next = node(CLIENT_CLI, ['send', 'after the kill', '--socket', serverPath, '--json'], env);
+      children.push(next);
+      expect(await next.exited, next.stderr()).toBe(0);
+      expect(() => lstatSync(staleSocket)).toThrow();
+      for (const path of [liveSocket, boundPath, plain, other]) expect(lstatSync(path), path).toBeTruthy();
+      // Nothing of the one-shot client is left either.
+      expect(replySocketsIn(replies).sort()).toEqual(
+        [liveSocket, boundPath, plain].map((path) => path.slice(replies.length + 1)).sort(),
+      );
+      await stopped(live, 'SIGTERM');
+      expect(() => lstatSync(liveSocket)).toThrow();
+    } finally {
+      bound.close();
+    }
+  }, 20_000);
+});
