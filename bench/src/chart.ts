@@ -157,7 +157,7 @@ export function renderChart(rows: RowResult[], title: string, subtitle: string):
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${MARGIN.left}" y="18" font-size="13" fill="#333">${escapeXml(title)}</text>`,
-    `<text x="${MARGIN.left}" y="34" font-size="11" fill="#555">${escapeXml(subtitle)}</text>`,
+    `<text x="${MARGIN.left}" y="34" font-size="10" fill="#555">${escapeXml(subtitle)}</text>`,
   ];
   panel(
     headerHeight,

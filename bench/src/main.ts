@@ -100,6 +100,7 @@ function report(results: BenchResults, outDir: string): string {
       'Ping-pong: 1 request in flight. rt/s = round trips per second; p50/p99/p99.9 = latency of one round trip.',
       '×base = this row ÷ its Node baseline (udsipc stream ÷ net NDJSON, udsipc dgram ÷ raw unix-dgram);',
       '×C = this row ÷ the C program in the same socket type. For p50 a ratio above 1 means slower.',
+      'On a VM a blocking round trip also pays for waking an idle vCPU: compare rows of one run (README, Benchmarks).',
       pingpongTable(results.rows),
       '',
       'Pipelined: msgs/s with 8 and 64 requests in flight (60 KiB and 1 MiB: window 8 only). Server: peak RSS',
