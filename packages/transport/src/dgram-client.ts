@@ -4,7 +4,14 @@ import {
   MAX_DATAGRAM_BYTES,
   type WireFormat,
 } from '@udsipc/protocol';
-import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
+import {
+  FIRST_EARLY_FLUSH_FRAMES,
+  framesThatFit,
+  isBatch,
+  MAX_EARLY_FLUSH_FRAMES,
+  packBatch,
+  unpackBatch,
+} from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
@@ -53,6 +60,7 @@ export class DatagramClientTransport implements ClientTransport {
   private readonly wire: WireFormat;
   private readonly outbox = new Map<string, Buffer>();
   private holding = false;
+  private earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
   private congested = false;
   private anonymousKeys = 0;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -130,6 +138,12 @@ export class DatagramClientTransport implements ClientTransport {
     }
     if (!this.outbox.has(queueKey) && this.outbox.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
     this.outbox.set(queueKey, frame);
+    // A burst leaves in growing parts (4, 8, 16, 32 frames), so the server starts on the first
+    // while the rest is produced, yet a long burst still travels in few datagrams.
+    if (!this.congested && this.outbox.size >= this.earlyFlushAt) {
+      this.earlyFlushAt = Math.min(this.earlyFlushAt * 2, MAX_EARLY_FLUSH_FRAMES);
+      this.flush();
+    }
     return undefined;
   }
 
@@ -139,6 +153,7 @@ export class DatagramClientTransport implements ClientTransport {
     this.holding = true;
     setImmediate(() => {
       this.holding = false;
+      this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
       if (!this.congested) this.flush();
     });
   }

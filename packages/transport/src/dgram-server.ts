@@ -1,5 +1,12 @@
 import { type CodecName, MAX_DATAGRAM_BYTES, wireFormatFor } from '@udsipc/protocol';
-import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
+import {
+  FIRST_EARLY_FLUSH_FRAMES,
+  framesThatFit,
+  isBatch,
+  MAX_EARLY_FLUSH_FRAMES,
+  packBatch,
+  unpackBatch,
+} from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
 import type {
@@ -36,6 +43,7 @@ class DatagramPeer implements ServerPeer {
   batches = false;
   private readonly outbox: Buffer[] = [];
   private holding = false;
+  private earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = FIRST_RETRY_MS;
 
@@ -56,6 +64,7 @@ class DatagramPeer implements ServerPeer {
     this.holding = true;
     setImmediate(() => {
       this.holding = false;
+      this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
       if (!this.retryTimer) this.flush();
     });
   }
@@ -78,6 +87,12 @@ class DatagramPeer implements ServerPeer {
       this.server.reportSendFailure(this, 'QUEUE_FULL');
     }
     this.outbox.push(frame);
+    // A burst leaves in growing parts (4, 8, 16, 32 replies), so the client starts on the first
+    // while the rest is produced, yet a long burst still travels in few datagrams.
+    if (!this.retryTimer && this.outbox.length >= this.earlyFlushAt) {
+      this.earlyFlushAt = Math.min(this.earlyFlushAt * 2, MAX_EARLY_FLUSH_FRAMES);
+      this.flush();
+    }
   }
 
   private scheduleRetry(): void {
@@ -87,15 +102,19 @@ class DatagramPeer implements ServerPeer {
 
   private flush(): void {
     this.retryTimer = undefined;
+    let sent = false;
     while (this.outbox.length > 0) {
       const count = this.batches ? framesThatFit(this.outbox, this.server.maxFrameBytes) : 1;
       const datagram = count === 1 ? this.outbox[0]! : packBatch(this.outbox.slice(0, count));
       const outcome = this.server.sendTo(datagram, this.path);
       if (BACKPRESSURE_ERRNOS.has(outcome)) {
+        // Back off further only when the client took nothing since the last try: large replies
+        // fill the kernel's buffers after a few datagrams even for a client that reads promptly.
+        this.retryDelay = sent ? FIRST_RETRY_MS : Math.min(MAX_RETRY_MS, this.retryDelay * 2);
         this.scheduleRetry();
-        this.retryDelay = Math.min(MAX_RETRY_MS, this.retryDelay * 2);
         return;
       }
+      sent = true;
       this.outbox.splice(0, count);
       if (outcome !== 'ok') {
         // The client is gone: what is left for it can never be delivered.

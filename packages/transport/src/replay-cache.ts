@@ -1,5 +1,3 @@
-import { clientIdOf } from '@udsipc/protocol';
-
 export interface ReplayLimits {
   /** Request ids remembered per client; the oldest are forgotten first (default 1024). */
   maxPerClient: number;
@@ -25,11 +23,16 @@ export const DEFAULT_REPLAY_LIMITS: ReplayLimits = {
   maxEntries: 100_000,
 };
 
-interface Remembered {
+/** One remembered request; `claim` hands it out so the reply is stored without a second lookup. */
+export class ReplayTicket {
   /** The encoded reply, or undefined while the handler is still running. */
-  reply: Buffer | undefined;
-  at: number;
+  reply: Buffer | undefined = undefined;
+  /** False once forgotten (evicted or expired): its reply is then not stored. */
+  live = true;
+  constructor(public at: number) {}
 }
+
+type Remembered = ReplayTicket;
 
 /**
  * What the server remembers of recent requests, so that a resend (same id) is answered from memory
@@ -40,49 +43,49 @@ export class ReplayCache {
   private readonly clients = new Map<string, Map<string, Remembered>>();
   private bytes = 0;
   private entries = 0;
+  private mostRecentClient: string | undefined;
 
   constructor(private readonly limits: ReplayLimits = DEFAULT_REPLAY_LIMITS) {}
 
-  /** The remembered entry for `id`: a reply, `'pending'` while it is being executed, or undefined. */
-  lookup(id: string, now: number): Buffer | 'pending' | undefined {
-    const entries = this.clients.get(clientIdOf(id));
-    const entry = entries?.get(id);
-    if (!entry) return undefined;
-    if (now - entry.at > this.limits.ttlMs) {
-      this.forget(entries!, id, entry);
-      return undefined;
-    }
-    return entry.reply ?? 'pending';
-  }
-
-  /** Marks `id` as being executed, so a resend arriving meanwhile is not executed again. */
-  begin(id: string, now: number): void {
-    const clientId = clientIdOf(id);
+  /**
+   * What is remembered for request `id` of `clientId`: its reply, or `'pending'` while it is
+   * still being executed; or, for a request not seen before, a new ticket that marks it as being
+   * executed (so a resend arriving meanwhile is not executed again) and later takes its reply.
+   */
+  claim(id: string, clientId: string, now: number): Buffer | 'pending' | ReplayTicket {
     let entries = this.clients.get(clientId);
-    if (entries) {
-      // Re-insert to keep the map ordered by last activity.
-      this.clients.delete(clientId);
-    } else {
-      entries = new Map();
-      if (this.clients.size >= this.limits.maxClients) this.evictLeastRecentClient();
+    const known = entries?.get(id);
+    if (known) {
+      if (now - known.at <= this.limits.ttlMs) return known.reply ?? 'pending';
+      this.forget(entries!, id, known);
     }
-    this.clients.set(clientId, entries);
-    if (!entries.has(id)) this.entries++;
-    entries.set(id, { reply: undefined, at: now });
+    if (!entries) {
+      if (this.clients.size >= this.limits.maxClients) this.evictLeastRecentClient();
+      entries = new Map();
+      this.clients.set(clientId, entries);
+    } else if (this.mostRecentClient !== clientId) {
+      // Re-insert to keep the map ordered by last activity (a busy client is already last).
+      this.clients.delete(clientId);
+      this.clients.set(clientId, entries);
+    }
+    this.mostRecentClient = clientId;
+    const ticket = new ReplayTicket(now);
+    entries.set(id, ticket);
+    this.entries++;
     if (entries.size > this.limits.maxPerClient) {
       const oldest = entries.keys().next().value as string;
       this.forget(entries, oldest, entries.get(oldest)!);
     }
     const maxEntries = this.limits.maxEntries ?? Number.POSITIVE_INFINITY;
     while (this.entries > maxEntries && this.clients.size > 1) this.evictLeastRecentClient();
+    return ticket;
   }
 
-  /** Stores the reply sent for `id`. */
-  complete(id: string, reply: Buffer, now: number): void {
-    const entry = this.clients.get(clientIdOf(id))?.get(id);
-    if (!entry) return;
-    entry.reply = reply;
-    entry.at = now;
+  /** Stores the reply sent for a claimed request. */
+  complete(ticket: ReplayTicket, reply: Buffer, now: number): void {
+    if (!ticket.live) return;
+    ticket.reply = reply;
+    ticket.at = now;
     this.bytes += reply.length;
     while (this.bytes > this.limits.maxBytes && this.clients.size > 1) this.evictLeastRecentClient();
   }
@@ -106,14 +109,19 @@ export class ReplayCache {
   private forget(entries: Map<string, Remembered>, id: string, entry: Remembered): void {
     if (entries.delete(id)) this.entries--;
     this.bytes -= entry.reply?.length ?? 0;
+    entry.live = false;
   }
 
   private evictLeastRecentClient(): void {
     const oldest = this.clients.keys().next();
     if (oldest.done) return;
     const entries = this.clients.get(oldest.value)!;
-    for (const entry of entries.values()) this.bytes -= entry.reply?.length ?? 0;
+    for (const entry of entries.values()) {
+      this.bytes -= entry.reply?.length ?? 0;
+      entry.live = false;
+    }
     this.entries -= entries.size;
     this.clients.delete(oldest.value);
+    if (this.mostRecentClient === oldest.value) this.mostRecentClient = undefined;
   }
 }

@@ -20,7 +20,7 @@ import {
 import type { z } from 'zod';
 import { HandlerError } from './errors.js';
 import type { ServerPeer, ServerTransport } from './interfaces.js';
-import { DEFAULT_REPLAY_LIMITS, ReplayCache, type ReplayLimits } from './replay-cache.js';
+import { DEFAULT_REPLAY_LIMITS, ReplayCache, type ReplayLimits, ReplayTicket } from './replay-cache.js';
 
 /** What a handler is told besides its payload. */
 export interface RequestContext {
@@ -136,35 +136,41 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     }
     this.counters.requests++;
     this.onEvent({ type: 'request', id: envelope.id, messageType: envelope.type, peer: peer.id, wire });
-    const remembered = wire === 'json';
-    if (remembered) {
-      const known = this.replay.lookup(envelope.id, Date.now());
-      if (known !== undefined) {
+    let ticket: ReplayTicket | undefined;
+    if (wire === 'json') {
+      const clientId = clientIdOf(envelope.id);
+      const known = this.replay.claim(envelope.id, clientId, Date.now());
+      if (!(known instanceof ReplayTicket)) {
         this.counters.resendsAnsweredFromMemory++;
         // A resend of a request still running is answered when it completes, through the original reply.
         if (known !== 'pending') this.send(peer, known);
         return;
       }
-      this.replay.begin(envelope.id, Date.now());
-      if (this.clients.size < MAX_TRACKED_CLIENTS) this.clients.add(clientIdOf(envelope.id));
+      ticket = known;
+      if (this.clients.size < MAX_TRACKED_CLIENTS) this.clients.add(clientId);
     }
-    this.execute(envelope, wire, peer, remembered);
+    this.execute(envelope, wire, peer, ticket);
   }
 
-  private execute(envelope: RequestEnvelope, wire: WireFormat, peer: ServerPeer, remembered: boolean): void {
+  private execute(
+    envelope: RequestEnvelope,
+    wire: WireFormat,
+    peer: ServerPeer,
+    ticket: ReplayTicket | undefined,
+  ): void {
     let payload: unknown;
     try {
       payload = validateRequestPayload(envelope, this.messages);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       this.onEvent({ type: 'protocol-error', code: error.code, message: error.message, peer: peer.id });
-      this.finish(envelope.id, peer, wire, errorReply(envelope.id, error.code, error.message), remembered);
+      this.finish(peer, wire, errorReply(envelope.id, error.code, error.message), ticket);
       return;
     }
     const handler = this.handlers.get(envelope.type);
     if (!handler) {
       const message = `no handler for message type "${envelope.type}"`;
-      this.finish(envelope.id, peer, wire, errorReply(envelope.id, 'UNKNOWN_TYPE', message), remembered);
+      this.finish(peer, wire, errorReply(envelope.id, 'UNKNOWN_TYPE', message), ticket);
       return;
     }
     const context: RequestContext = { id: envelope.id, type: envelope.type, peer: peer.id, wire };
@@ -174,11 +180,11 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     try {
       result = handler(payload as never, context);
     } catch (error) {
-      this.finish(envelope.id, peer, wire, this.handlerFailure(envelope, error), remembered);
+      this.finish(peer, wire, this.handlerFailure(envelope, error), ticket);
       return;
     }
     if (!(result instanceof Promise)) {
-      this.finish(envelope.id, peer, wire, okReply(envelope.id, result), remembered);
+      this.finish(peer, wire, okReply(envelope.id, result), ticket);
       return;
     }
     this.inFlight++;
@@ -188,7 +194,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
         (error: unknown) => this.handlerFailure(envelope, error),
       )
       .then((reply) => {
-        this.finish(envelope.id, peer, wire, reply, remembered);
+        this.finish(peer, wire, reply, ticket);
         this.inFlight--;
         if (this.inFlight === 0) this.idle?.();
       });
@@ -202,14 +208,13 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   }
 
   private finish(
-    id: string,
     peer: ServerPeer,
     wire: WireFormat,
     reply: ReplyEnvelope,
-    remembered: boolean,
+    ticket: ReplayTicket | undefined,
   ): void {
     const encoded = this.reply(peer, wire, reply);
-    if (remembered && encoded) this.replay.complete(id, encoded, Date.now());
+    if (ticket && encoded) this.replay.complete(ticket, encoded, Date.now());
   }
 
   /** Encodes and sends a reply; one too large for the transport becomes a REPLY_TOO_LARGE error instead. */

@@ -161,9 +161,22 @@ export function ensurePrivateDirectory(directory: string): void {
   if ((stats.mode & 0o077) !== 0) chmodSync(directory, 0o700);
 }
 
+/** Whether a process with this pid exists (EPERM: it does, and belongs to someone else). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
 /**
  * Removes reply sockets left by clients that died without cleaning up (kill -9). Only files named
- * like reply sockets, and only those proven stale by a refused connect: a live client's is kept.
+ * like reply sockets, whose owner pid (in the name) is gone, and only once a refused connect
+ * proves them stale: a live client's socket is never touched. Skipping the sockets of running
+ * pids keeps this cheap when many clients share the directory (probing every socket at every open
+ * made opening 250 clients take over a second); a socket whose pid was reused is left for later.
  */
 export function sweepStaleReplySockets(directory: string): number {
   let removed = 0;
@@ -175,6 +188,8 @@ export function sweepStaleReplySockets(directory: string): number {
   }
   for (const name of names) {
     if (!REPLY_SOCKET_PATTERN.test(name)) continue;
+    const pid = Number(name.split('-')[1]);
+    if (pid === process.pid || processExists(pid)) continue;
     const path = join(directory, name);
     try {
       if (!lstatSync(path).isSocket()) continue;

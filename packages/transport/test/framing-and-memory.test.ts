@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
 import { framesThatFit, MAX_BATCH_FRAMES, packBatch, unpackBatch } from '../src/dgram-batch.js';
-import { ReplayCache } from '../src/replay-cache.js';
+import { ReplayCache, ReplayTicket } from '../src/replay-cache.js';
 import { FrameDecoder, FramingError, frameHeader } from '../src/stream-framing.js';
 
 function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -86,34 +86,50 @@ describe('stream framing', () => {
 });
 
 describe('replay memory', () => {
+  const client = (id: string) => id.slice(0, id.lastIndexOf(':'));
+  const claim = (cache: ReplayCache, id: string, now: number) => cache.claim(id, client(id), now);
+  const remembered = (cache: ReplayCache, id: string, now: number) => {
+    const known = claim(cache, id, now);
+    return known instanceof ReplayTicket ? undefined : known;
+  };
+  const run = (cache: ReplayCache, id: string, reply: Buffer, now: number) => {
+    const ticket = claim(cache, id, now);
+    expect(ticket).toBeInstanceOf(ReplayTicket);
+    cache.complete(ticket as ReplayTicket, reply, now);
+  };
+
   it('answers a resend from memory, marks running requests, and forgets by count, age and bytes', () => {
     const cache = new ReplayCache({ maxPerClient: 3, maxClients: 2, maxBytes: 100, ttlMs: 1000 });
-    expect(cache.lookup('a:1', 0)).toBeUndefined();
-    cache.begin('a:1', 0);
-    expect(cache.lookup('a:1', 0)).toBe('pending');
-    cache.complete('a:1', Buffer.from('reply-1'), 0);
-    expect(cache.lookup('a:1', 10)?.toString()).toBe('reply-1');
-    expect(cache.lookup('a:1', 2000)).toBeUndefined();
+    const ticket = claim(cache, 'a:1', 0);
+    expect(ticket).toBeInstanceOf(ReplayTicket);
+    expect(claim(cache, 'a:1', 0)).toBe('pending');
+    cache.complete(ticket as ReplayTicket, Buffer.from('reply-1'), 0);
+    expect(claim(cache, 'a:1', 10)?.toString()).toBe('reply-1');
+    // Expired: forgotten, so the id is new again.
+    expect(claim(cache, 'a:1', 2000)).toBeInstanceOf(ReplayTicket);
 
-    for (const n of [2, 3, 4, 5]) {
-      cache.begin(`a:${n}`, 3000);
-      cache.complete(`a:${n}`, Buffer.from('r'), 3000);
-    }
-    expect(cache.lookup('a:2', 3000)).toBeUndefined();
-    expect(cache.lookup('a:5', 3000)?.toString()).toBe('r');
+    for (const n of [2, 3, 4, 5]) run(cache, `a:${n}`, Buffer.from('r'), 3000);
+    expect(remembered(cache, 'a:2', 3000)).toBeUndefined();
+    expect(remembered(cache, 'a:5', 3000)?.toString()).toBe('r');
 
-    cache.begin('b:1', 3000);
-    cache.begin('c:1', 3000);
+    claim(cache, 'b:1', 3000);
+    claim(cache, 'c:1', 3000);
     expect(cache.size.clients).toBe(2);
-    expect(cache.lookup('a:5', 3000)).toBeUndefined();
+    expect(remembered(cache, 'a:5', 3000)).toBeUndefined();
 
-    cache.begin('c:2', 3000);
-    cache.complete('c:2', Buffer.alloc(60), 3000);
-    cache.begin('b:2', 3000);
-    cache.complete('b:2', Buffer.alloc(60), 3000);
+    run(cache, 'c:2', Buffer.alloc(60), 3000);
+    run(cache, 'b:2', Buffer.alloc(60), 3000);
     expect(cache.size.bytes).toBeLessThanOrEqual(100);
     cache.sweep(10_000);
     expect(cache.size).toEqual({ clients: 0, entries: 0, bytes: 0 });
+  });
+
+  it('does not store the reply of a request forgotten while it ran', () => {
+    const cache = new ReplayCache({ maxPerClient: 1, maxClients: 10, maxBytes: 1e6, ttlMs: 1000 });
+    const first = claim(cache, 'a:1', 0) as ReplayTicket;
+    claim(cache, 'a:2', 0);
+    cache.complete(first, Buffer.alloc(10), 0);
+    expect(cache.size.bytes).toBe(0);
   });
 
   it('holds at most maxEntries request ids in all, forgetting the least recently active clients first', () => {
@@ -124,14 +140,14 @@ describe('replay memory', () => {
       ttlMs: 1000,
       maxEntries: 5,
     });
-    for (const id of ['a:1', 'a:2', 'b:1', 'b:2', 'c:1']) cache.begin(id, 0);
+    for (const id of ['a:1', 'a:2', 'b:1', 'b:2', 'c:1']) claim(cache, id, 0);
     expect(cache.size).toMatchObject({ clients: 3, entries: 5 });
-    cache.begin('a:3', 0); // a is now the most recent; b the least
+    claim(cache, 'a:3', 0); // a is now the most recent; b the least
     expect(cache.size).toMatchObject({ clients: 2, entries: 4 });
-    expect(cache.lookup('b:1', 0)).toBeUndefined();
-    expect(cache.lookup('a:1', 0)).toBe('pending');
+    expect(remembered(cache, 'b:1', 0)).toBeUndefined();
+    expect(claim(cache, 'a:1', 0)).toBe('pending');
     // One client alone is bounded by maxPerClient, never evicted by its own requests.
-    for (let n = 1; n <= 20; n++) cache.begin(`solo:${n}`, 0);
+    for (let n = 1; n <= 20; n++) claim(cache, `solo:${n}`, 0);
     expect(cache.size).toMatchObject({ clients: 1, entries: 10 });
   });
 });
