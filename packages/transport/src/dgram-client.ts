@@ -4,14 +4,8 @@ import {
   MAX_DATAGRAM_BYTES,
   type WireFormat,
 } from '@udsipc/protocol';
-import {
-  FIRST_EARLY_FLUSH_FRAMES,
-  framesThatFit,
-  isBatch,
-  MAX_EARLY_FLUSH_FRAMES,
-  packBatch,
-  unpackBatch,
-} from './dgram-batch.js';
+import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';

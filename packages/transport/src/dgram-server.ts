@@ -1,12 +1,6 @@
 import { type CodecName, MAX_DATAGRAM_BYTES, wireFormatFor } from '@udsipc/protocol';
-import {
-  FIRST_EARLY_FLUSH_FRAMES,
-  framesThatFit,
-  isBatch,
-  MAX_EARLY_FLUSH_FRAMES,
-  packBatch,
-  unpackBatch,
-} from './dgram-batch.js';
+import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
 import type {

@@ -1,7 +1,5 @@
 import type { Socket } from 'node:net';
-
-/** A long burst is still cut into writevs of this many frames, so the peer can start on the first part. */
-const MAX_FRAMES_PER_WRITEV = 16;
+import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
 
 /**
  * Writes frames to a stream socket so that a lone frame leaves at once and a burst leaves together.
@@ -13,7 +11,9 @@ const MAX_FRAMES_PER_WRITEV = 16;
 export class WriteBatcher {
   private inBurst = false;
   private corked: Socket | undefined;
+  /** Frames corked since the last writev, and how many end the next part of the burst. */
   private frames = 0;
+  private flushAt = FIRST_EARLY_FLUSH_FRAMES;
 
   /** Called when a chunk arrives: whatever it causes to be written is batched. */
   startBurst(): void {
@@ -35,14 +35,18 @@ export class WriteBatcher {
       this.frames = 0;
     }
     socket.write(frame);
-    if (++this.frames % MAX_FRAMES_PER_WRITEV === 0) {
+    // The burst leaves in growing parts (4, 8, 16, 32 frames), see burst-policy.ts.
+    if (++this.frames >= this.flushAt) {
       socket.uncork();
       socket.cork();
+      this.frames = 0;
+      this.flushAt = Math.min(this.flushAt * 2, MAX_EARLY_FLUSH_FRAMES);
     }
   }
 
   private endBurst(): void {
     this.inBurst = false;
+    this.flushAt = FIRST_EARLY_FLUSH_FRAMES;
     this.corked?.uncork();
     this.corked = undefined;
   }
