@@ -5,6 +5,7 @@ import {
   type WireFormat,
 } from '@udsipc/protocol';
 import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
@@ -43,7 +44,7 @@ function removeReplySocketsOnExit(): void {
  * instead of EAGAIN: frames wait in a queue keyed by request id and drain when the kernel has room.
  * A server that restarted is a new socket: the connection is simply made again on the next send.
  */
-export class DatagramClientTransport implements ClientTransport {
+export class DatagramClientTransport implements ClientTransport, CheckPhaseListener {
   readonly kind = 'dgram' as const;
   readonly maxFrameBytes: number;
   readonly replyPath: string;
@@ -145,11 +146,14 @@ export class DatagramClientTransport implements ClientTransport {
   private holdUntilCheckPhase(): void {
     if (this.holding) return;
     this.holding = true;
-    setImmediate(() => {
-      this.holding = false;
-      this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
-      if (!this.congested) this.flush();
-    });
+    atCheckPhase(this);
+  }
+
+  /** @internal the end of a hold: what waited leaves as one batch. */
+  atCheckPhase(): void {
+    this.holding = false;
+    this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
+    if (!this.congested) this.flush();
   }
 
   /** Sends on the connection, connecting (again) first when there is none or the server was replaced. */

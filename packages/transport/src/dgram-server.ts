@@ -1,5 +1,6 @@
 import { type CodecName, MAX_DATAGRAM_BYTES, wireFormatFor } from '@udsipc/protocol';
 import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
@@ -31,7 +32,7 @@ const MAX_RETRY_MS = 64;
  * and those that follow a first reply before the loop's check phase, leave together in the check
  * phase, as one batch datagram to a peer that batches itself (see dgram-batch.ts), else one by one.
  */
-class DatagramPeer implements ServerPeer {
+class DatagramPeer implements ServerPeer, CheckPhaseListener {
   readonly id: string;
   /** Set once the peer has sent a batch: it can read batched replies. */
   batches = false;
@@ -56,11 +57,13 @@ class DatagramPeer implements ServerPeer {
   holdUntilCheckPhase(): void {
     if (this.holding) return;
     this.holding = true;
-    setImmediate(() => {
-      this.holding = false;
-      this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
-      if (!this.retryTimer) this.flush();
-    });
+    atCheckPhase(this);
+  }
+
+  atCheckPhase(): void {
+    this.holding = false;
+    this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
+    if (!this.retryTimer) this.flush();
   }
 
   send(frame: Buffer): void {

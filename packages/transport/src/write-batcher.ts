@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 
 /**
  * Writes frames to a stream socket so that a lone frame leaves at once and a burst leaves together.
@@ -8,7 +9,7 @@ import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy
  * loop's check phase, right after the I/O that caused them. Corking every write instead cost a
  * lone request/reply three times its latency here; corking none cost half the pipelined throughput.
  */
-export class WriteBatcher {
+export class WriteBatcher implements CheckPhaseListener {
   private inBurst = false;
   private corked: Socket | undefined;
   /** Frames corked since the last writev, and how many end the next part of the burst. */
@@ -19,7 +20,7 @@ export class WriteBatcher {
   startBurst(): void {
     if (this.inBurst) return;
     this.inBurst = true;
-    setImmediate(() => this.endBurst());
+    atCheckPhase(this);
   }
 
   write(socket: Socket, frame: Buffer): void {
@@ -44,7 +45,8 @@ export class WriteBatcher {
     }
   }
 
-  private endBurst(): void {
+  /** @internal the end of a burst: what was corked leaves. */
+  atCheckPhase(): void {
     this.inBurst = false;
     this.flushAt = FIRST_EARLY_FLUSH_FRAMES;
     this.corked?.uncork();
