@@ -10,4 +10,9 @@ if ! pnpm exec turbo run build --output-logs=none | grep -q 'FULL TURBO'; then
   exit 1
 fi
 pnpm exec biome check scripts package.json turbo.json biome.json tsconfig.base.json
-pnpm exec turbo run lint typecheck test --concurrency=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+pnpm exec turbo run lint typecheck test --concurrency=1 2>&1 | tee "$log" || status=$?
+node scripts/summarize-tests.mjs "$log"
+exit "$status"
