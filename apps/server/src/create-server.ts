@@ -113,6 +113,7 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       maxJsonDepth: options.maxJsonDepth,
       maxJsonValues: options.maxJsonValues,
       onEvent: this.events.rpc,
+      ...(this.events.request ? { onRequest: this.events.request } : {}),
     });
     const builtins = builtinHandlers({ uptimeMs: () => this.rpc.uptimeMs, stats: () => this.rpc.stats() });
     // The registry's keys are only known at run time; each built-in is registered where the registry has it.

@@ -1,16 +1,16 @@
-import type { RpcServerEvent, TransportEvent } from '@udsipc/transport';
+import type { RequestTrace, RpcServerEvent, TransportEvent } from '@udsipc/transport';
 import type { ServerLogger } from './logger.js';
 import { DEFAULT_WARN_LIMITS, WarnLimiter, type WarnLimits } from './warn-limiter.js';
 
 /** Turns what the request/reply layer and the transport report into log lines. */
 export interface EventLog {
   readonly rpc: (event: RpcServerEvent) => void;
+  /** One debug line per request; undefined unless debug is enabled, so requests are not even traced. */
+  readonly request: ((request: RequestTrace) => void) | undefined;
   readonly transport: (event: TransportEvent) => void;
   /** Writes the summaries of warnings still held back. */
   close(): void;
 }
-
-const ignore = (): void => {};
 
 export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAULT_WARN_LIMITS): EventLog {
   const limiter = new WarnLimiter(
@@ -21,22 +21,17 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
   const warn = (kind: string, fields: Record<string, unknown>, message: string): void => {
     if (limiter.allow(kind)) logger.warn({ event: kind, ...fields }, message);
   };
-  // Decided once: at the default level a request costs one call to a no-op, not a log record.
-  const logRequest: (event: Extract<RpcServerEvent, { type: 'request' }>) => void = logger.isLevelEnabled(
-    'debug',
-  )
-    ? (event) =>
+  // Decided once: at the default level a request is not traced at all.
+  const request = logger.isLevelEnabled('debug')
+    ? (trace: RequestTrace) =>
         logger.debug(
-          { event: 'request', id: event.id, type: event.messageType, peer: event.peer, wire: event.wire },
+          { event: 'request', id: trace.id, type: trace.messageType, peer: trace.peer, wire: trace.wire },
           'request',
         )
-    : ignore;
+    : undefined;
 
   const rpc = (event: RpcServerEvent): void => {
     switch (event.type) {
-      case 'request':
-        logRequest(event);
-        return;
       case 'protocol-error':
         warn('protocol-error', { code: event.code, peer: event.peer, reason: event.message }, 'bad request');
         return;
@@ -84,5 +79,5 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
     }
   };
 
-  return { rpc, transport, close: () => limiter.close() };
+  return { rpc, request, transport, close: () => limiter.close() };
 }

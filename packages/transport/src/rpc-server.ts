@@ -37,10 +37,17 @@ export type Handler<R extends MessageRegistry, T extends keyof R> = (
 
 /** What the request/reply layer reports for logging; the server app turns these into log lines. */
 export type RpcServerEvent =
-  | { type: 'request'; id: string; messageType: string; peer: string; wire: WireFormat }
   | { type: 'protocol-error'; code: string; message: string; peer: string }
   | { type: 'handler-error'; id: string; messageType: string; code: string; message: string }
   | { type: 'send-failure'; peer: string; code: string };
+
+/** One decoded request, as `onRequest` reports it. */
+export interface RequestTrace {
+  id: string;
+  messageType: string;
+  peer: string;
+  wire: WireFormat;
+}
 
 export interface RpcServerOptions<R extends MessageRegistry> {
   transport: ServerTransport;
@@ -51,6 +58,11 @@ export interface RpcServerOptions<R extends MessageRegistry> {
   /** Most JSON values (objects, arrays, elements) in one request (default 100,000): bounds its parse time. */
   maxJsonValues?: number;
   onEvent?: (event: RpcServerEvent) => void;
+  /**
+   * Called for every decoded request, for tracing. Left unset, a request costs nothing here: this is
+   * on the hot path, so the record is not even built.
+   */
+  onRequest?: (request: RequestTrace) => void;
 }
 
 const UNKNOWN_REQUEST_ID = '?';
@@ -74,6 +86,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   private readonly replay: ReplayCache;
   private readonly limits: { maxBytes: number; maxDepth: number; maxValues: number };
   private readonly onEvent: (event: RpcServerEvent) => void;
+  private readonly onRequest: ((request: RequestTrace) => void) | undefined;
   private readonly startedAt = Date.now();
   private readonly clients = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -101,6 +114,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
     };
     this.onEvent = options.onEvent ?? (() => {});
+    this.onRequest = options.onRequest;
   }
 
   /** Registers the handler for one message type of the registry. */
@@ -135,7 +149,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       return;
     }
     this.counters.requests++;
-    this.onEvent({ type: 'request', id: envelope.id, messageType: envelope.type, peer: peer.id, wire });
+    this.onRequest?.({ id: envelope.id, messageType: envelope.type, peer: peer.id, wire });
     let ticket: ReplayTicket | undefined;
     if (wire === 'json') {
       const clientId = clientIdOf(envelope.id);
