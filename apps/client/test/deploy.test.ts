@@ -1,13 +1,13 @@
 // `pnpm --filter @udsipc/client deploy --prod <dir>` must give a folder that runs with plain
 // `node` and nothing else from the workspace, with the native unix-dgram addon built inside it.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ACK_TEXT, type TransportName } from '@udsipc/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployApp, deployedUnixDgram, linksLeaving } from '../../../scripts/test-support/deploy-app.mjs';
 import {
   makeWorkspace,
-  REPO,
   replySockets,
   type SpawnOptions,
   spawnNode,
@@ -15,15 +15,6 @@ import {
   stopServer,
   type Workspace,
 } from './helpers.js';
-
-/** pnpm as the test was started with it (npm_execpath under `pnpm test`), else the one on PATH. */
-function pnpmCommand(): [string, string[]] {
-  const execPath = process.env.npm_execpath;
-  if (execPath && /pnpm/.test(execPath)) {
-    return /\.(c?js|mjs)$/.test(execPath) ? [process.execPath, [execPath]] : [execPath, []];
-  }
-  return ['pnpm', []];
-}
 
 function execute(
   command: string,
@@ -44,36 +35,6 @@ function execute(
   });
 }
 
-function symlinksUnder(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isSymbolicLink()) found.push(path);
-      else if (entry.isDirectory()) walk(path);
-    }
-  };
-  walk(root);
-  return found;
-}
-
-/**
- * pnpm 10's legacy deploy may also write `<workspace root>/<target path>/node_modules/.bin` (pnpm
- * issues 10981 and 11246): remove that stray tree, and the directories it created, from the checkout.
- */
-function removeStrayDeployTree(target: string): void {
-  const stray = join(REPO, target);
-  if (!existsSync(join(stray, 'node_modules'))) return;
-  rmSync(stray, { recursive: true, force: true });
-  for (let dir = dirname(stray); dir.startsWith(`${REPO}/`); dir = dirname(dir)) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      return; // not empty: it was there before
-    }
-  }
-}
-
 describe('pnpm --filter @udsipc/client deploy --prod', () => {
   let ws: Workspace;
   let deployed: string;
@@ -88,16 +49,7 @@ describe('pnpm --filter @udsipc/client deploy --prod', () => {
     cli = join(deployed, 'dist', 'cli.js');
     bareEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: ws.dir, UDSIPC_REPLY_DIR: ws.replies };
     bare = { inheritEnv: false, cwd: ws.dir };
-    const [command, prefix] = pnpmCommand();
-    const result = await execute(
-      command,
-      [...prefix, '--filter', '@udsipc/client', 'deploy', '--prod', '--prefer-offline', deployed],
-      { cwd: REPO },
-    );
-    removeStrayDeployTree(deployed);
-    if (result.code !== 0) {
-      throw new Error(`pnpm deploy failed (${result.code}):\n${result.stdout}${result.stderr}`);
-    }
+    await deployApp('@udsipc/client', deployed);
   }, 120_000);
 
   afterAll(() => ws.cleanup());
@@ -107,14 +59,10 @@ describe('pnpm --filter @udsipc/client deploy --prod', () => {
     expect(existsSync(join(deployed, 'deploy', 'udsipc-client.service'))).toBe(true);
     expect(existsSync(join(deployed, 'deploy', 'udsipc-client.env'))).toBe(true);
     expect(existsSync(join(deployed, 'node_modules', 'vitest'))).toBe(false);
-    const transport = realpathSync(join(deployed, 'node_modules', '@udsipc', 'transport'));
-    const unixDgram = realpathSync(join(dirname(transport), '..', 'unix-dgram'));
+    const unixDgram = deployedUnixDgram(deployed);
     expect(relative(deployed, unixDgram).startsWith('..')).toBe(false);
     expect(existsSync(join(unixDgram, 'build', 'Release', 'unix_dgram.node'))).toBe(true);
-    const outside = symlinksUnder(deployed).filter((link) =>
-      relative(deployed, realpathSync(link)).startsWith('..'),
-    );
-    expect(outside.map((link) => `${link} -> ${readlinkSync(link)}`)).toEqual([]);
+    expect(linksLeaving(deployed)).toEqual([]);
   });
 
   it('reports its version with plain node, run from outside the repository', async () => {
