@@ -3,6 +3,8 @@
  * expected answer is known by construction (an error code, `ok`, or `any` for random and mutated
  * bytes), so each reply can be checked, and a failure replays exactly from the printed seed.
  */
+import { PROTOCOL_ERROR_CODES } from '@udsipc/protocol';
+import { BATCH_MARKER, MAX_BATCH_FRAMES, packBatch } from '@udsipc/transport';
 
 /** Seed from UDSIPC_FUZZ_SEED (decimal or 0x hex), else a fixed one: runs are reproducible. */
 export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
@@ -73,23 +75,14 @@ export interface FuzzMessage {
 export const ANY = 'any';
 export const UNKNOWN_ID = '?';
 /** Codes a udsipc server may answer with; `any` classes must get one of these or `ok`. */
-export const KNOWN_CODES = new Set([
+export const KNOWN_CODES: ReadonlySet<string> = new Set([
   'ok',
-  'EMPTY',
-  'TOO_LARGE',
-  'TOO_DEEP',
-  'INVALID_UTF8',
-  'MALFORMED',
-  'BAD_VERSION',
-  'UNKNOWN_TYPE',
-  'INVALID_PAYLOAD',
-  'NOT_TERMINATED',
+  // Path codes are a server's own start-up refusals, never an answer to a message.
+  ...PROTOCOL_ERROR_CODES.filter((code) => !code.startsWith('PATH_')),
   'REPLY_TOO_LARGE',
 ]);
 
 const OPEN_BRACE = 0x7b;
-/** The datagram batch marker of @udsipc/transport; a garbage record must not start with it. */
-const BATCH_MARKER = 0x1e;
 const CSTRING_RECORD = 1024;
 const MAX_DATAGRAM = 65_535;
 const ACK_TEXT = 'OK,I got it!';
@@ -517,19 +510,6 @@ function mutated(ctx: Context): FuzzMessage {
   return { cls: 'mutated', bytes, expect: { code: ANY } };
 }
 
-/** The batch framing of @udsipc/transport's datagrams: 0x1E, then per frame a 4-byte length and the frame. */
-function packBatch(frames: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from([BATCH_MARKER])];
-  for (const frame of frames) {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(frame.length);
-    parts.push(length, frame);
-  }
-  return Buffer.concat(parts);
-}
-
-/** Most frames a server takes in one batch (MAX_BATCH_FRAMES of @udsipc/transport). */
-const MAX_BATCH_FRAMES = 64;
 const BATCHABLE = [valid, truncated, wrongShape, badVersion, unknownType, badPayload, invalidUtf8];
 
 /**

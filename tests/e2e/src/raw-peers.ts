@@ -1,10 +1,9 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { decodeJsonReply, decodeReply, encodeJson } from '@udsipc/protocol';
-import { DatagramSocket, frameHeader } from '@udsipc/transport';
+import { DatagramSocket, frameHeader, isBatch, unpackBatch } from '@udsipc/transport';
 import { ANY, type Expectation, type FuzzMessage, KNOWN_CODES, UNKNOWN_ID } from './fuzz.js';
 
 const OPEN_BRACE = 0x7b;
-const BATCH_MARKER = 0x1e;
 const CSTRING_RECORD = 1024;
 
 /** One reply as the fuzz suites check it. */
@@ -30,25 +29,11 @@ function fromJson(bytes: Buffer): SeenReply {
   };
 }
 
-/** Splits a datagram batch (0x1E, then 4-byte length and frame, repeated); undefined if it is not one. */
-function unpack(datagram: Buffer): Buffer[] | undefined {
-  const frames: Buffer[] = [];
-  let offset = 1;
-  while (offset < datagram.length) {
-    if (datagram.length - offset < 4) return undefined;
-    const length = datagram.readUInt32BE(offset);
-    if (length === 0 || offset + 4 + length > datagram.length) return undefined;
-    frames.push(datagram.subarray(offset + 4, offset + 4 + length));
-    offset += 4 + length;
-  }
-  return frames;
-}
-
 /** Decodes whatever a udsipc server sent into a datagram: a JSON reply, a batch of them, or a cstring record. */
 export function decodeDatagramReplies(datagram: Buffer): SeenReply[] {
   if (datagram[0] === OPEN_BRACE) return [fromJson(datagram)];
-  if (datagram[0] === BATCH_MARKER) {
-    const frames = unpack(datagram);
+  if (isBatch(datagram)) {
+    const frames = unpackBatch(datagram);
     if (frames) return frames.map(fromJson);
   }
   return [fromCString(datagram)];
