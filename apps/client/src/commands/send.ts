@@ -1,26 +1,16 @@
-import { openConnection } from '../connect.js';
-import { describeFailure, failureLine } from '../failures.js';
 import type { Command } from '../options.js';
-import { onAbort } from '../signals.js';
-import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED } from './context.js';
+import type { CommandContext } from './context.js';
+import { oneRequest } from './one-request.js';
 
-/** One request, one reply. A signal closes the client at once: the request then fails as CLOSED. */
-export async function sendCommand(
+/** One request, one reply. */
+export function sendCommand(
   command: Extract<Command, { name: 'send' }>,
-  { out, signals }: CommandContext,
+  context: CommandContext,
 ): Promise<number> {
-  const { client } = await openConnection(command.connection);
-  const undo = onAbort(signals.stop, () => void client.close());
-  try {
-    const reply = await client.request(command.type, { text: command.text });
-    if (out.json) out.record(reply);
-    else out.line(`reply: ${reply.text}`);
-    return EXIT_OK;
-  } catch (error) {
-    out.error(failureLine(describeFailure(error)));
-    return EXIT_REQUEST_FAILED;
-  } finally {
-    undo();
-    await client.close();
-  }
+  return oneRequest(
+    command.connection,
+    context,
+    (client) => client.request(command.type, { text: command.text }),
+    (reply) => `reply: ${reply.text}`,
+  );
 }

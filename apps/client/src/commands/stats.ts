@@ -1,9 +1,7 @@
 import type { StatsReply } from '@udsipc/protocol';
-import { openConnection } from '../connect.js';
-import { describeFailure, failureLine } from '../failures.js';
 import type { Command } from '../options.js';
-import { onAbort } from '../signals.js';
-import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED } from './context.js';
+import type { CommandContext } from './context.js';
+import { oneRequest } from './one-request.js';
 
 function counts(byCode: Record<string, number>): string {
   const entries = Object.entries(byCode);
@@ -30,22 +28,9 @@ export function statsTable(stats: StatsReply): string {
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }
 
-export async function statsCommand(
+export function statsCommand(
   command: Extract<Command, { name: 'stats' }>,
-  { out, signals }: CommandContext,
+  context: CommandContext,
 ): Promise<number> {
-  const { client } = await openConnection(command.connection);
-  const undo = onAbort(signals.stop, () => void client.close());
-  try {
-    const stats = await client.request('stats', {});
-    if (out.json) out.record(stats);
-    else out.line(statsTable(stats));
-    return EXIT_OK;
-  } catch (error) {
-    out.error(failureLine(describeFailure(error)));
-    return EXIT_REQUEST_FAILED;
-  } finally {
-    undo();
-    await client.close();
-  }
+  return oneRequest(command.connection, context, (client) => client.request('stats', {}), statsTable);
 }

@@ -1,0 +1,33 @@
+import type { RpcClient } from '@udsipc/transport';
+import { openConnection } from '../connect.js';
+import { describeFailure, failureLine } from '../failures.js';
+import type { ConnectionOptions } from '../options.js';
+import { onAbort } from '../signals.js';
+import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED } from './context.js';
+
+/**
+ * The shape of `send` and `stats`: open, one request, print its reply (as one JSON object with
+ * --json, else as `render` says) or its failure line, close. A signal closes the client at once:
+ * the request then fails as CLOSED.
+ */
+export async function oneRequest<T extends object>(
+  connection: ConnectionOptions,
+  { out, signals }: CommandContext,
+  request: (client: RpcClient) => Promise<T>,
+  render: (reply: T) => string,
+): Promise<number> {
+  const { client } = await openConnection(connection);
+  const undo = onAbort(signals.stop, () => void client.close());
+  try {
+    const reply = await request(client);
+    if (out.json) out.record(reply);
+    else out.line(render(reply));
+    return EXIT_OK;
+  } catch (error) {
+    out.error(failureLine(describeFailure(error)));
+    return EXIT_REQUEST_FAILED;
+  } finally {
+    undo();
+    await client.close();
+  }
+}
