@@ -4,11 +4,19 @@ import { MAX_REQUEST_ID_LENGTH, MAX_TYPE_NAME_LENGTH, PROTOCOL_VERSION } from '.
 export const RequestIdSchema = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
 export const TypeNameSchema = z.string().min(1).max(MAX_TYPE_NAME_LENGTH);
 
+/**
+ * `low` (optional): the counter of the oldest request its client still waits for, a promise that
+ * this client never sends an id with a lower counter again. A server forgets what it remembered of
+ * those ids (see the transport's replay memory); a server that does not know the field ignores it.
+ */
+export const LowWatermarkSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const RequestEnvelopeSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   id: RequestIdSchema,
   type: TypeNameSchema,
   payload: z.unknown(),
+  low: LowWatermarkSchema.optional(),
 });
 
 /** The error half of a reply: `code` is stable (a ProtocolError code, a transport code or a handler's own). */

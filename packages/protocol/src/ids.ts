@@ -19,3 +19,16 @@ export function clientIdOf(requestId: string): string {
   const separator = requestId.lastIndexOf(':');
   return separator === -1 ? requestId : requestId.slice(0, separator);
 }
+
+/**
+ * The counter part of a udsipc request id (`clientId:counter`, base 36), or undefined for an id
+ * of another shape: such ids are remembered by count alone, never by watermark.
+ */
+export function requestCounterOf(requestId: string): number | undefined {
+  const separator = requestId.lastIndexOf(':');
+  const digits = requestId.slice(separator + 1);
+  if (separator === -1 || digits.length === 0 || digits.length > 10 || !/^[0-9a-z]+$/.test(digits)) {
+    return undefined;
+  }
+  return Number.parseInt(digits, 36);
+}

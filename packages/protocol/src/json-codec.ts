@@ -108,7 +108,16 @@ export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): Reques
       },
     );
   }
-  return { v: PROTOCOL_VERSION, id, type, payload: requirePayload(message, id) };
+  const payload = requirePayload(message, id);
+  const { low } = message;
+  if (low === undefined) return { v: PROTOCOL_VERSION, id, type, payload };
+  if (typeof low !== 'number' || !Number.isSafeInteger(low) || low < 0) {
+    throw new ProtocolError('MALFORMED', 'field low must be a non-negative integer', {
+      field: 'low',
+      requestId: id,
+    });
+  }
+  return { v: PROTOCOL_VERSION, id, type, payload, low };
 }
 
 function checkErrorBody(value: unknown, id: string): ErrorBody {

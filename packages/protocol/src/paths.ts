@@ -45,11 +45,34 @@ export function defaultReplyDirectory(
   return join(tmpdir(), `udsipc-${uid}`);
 }
 
-/** Reply-socket file names look like this, so a sweep of stale ones touches nothing else. */
-export const REPLY_SOCKET_PATTERN = /^c-\d+-[0-9a-f]{12}\.sock$/;
+/**
+ * A datagram client's two socket files: it receives replies on `c-<pid>-<hex>.sock` and sends
+ * from `c-<pid>-<hex>.tx.sock`. Both match this, so a sweep of stale ones touches nothing else.
+ */
+export const REPLY_SOCKET_PATTERN = /^c-\d+-[0-9a-f]{12}(?:\.tx)?\.sock$/;
+
+const SEND_SOCKET_NAME = /^(c-\d+-[0-9a-f]{12})\.tx\.sock$/;
 
 /** A reply path unique per client (pid plus randomness), so any number of clients run side by side. */
 export function allocateReplyPath(directory: string = defaultReplyDirectory()): string {
   const name = `c-${process.pid}-${randomBytes(6).toString('hex')}.sock`;
-  return validateSocketPath(join(directory, name));
+  const path = validateSocketPath(join(directory, name));
+  validateSocketPath(sendPathFor(path));
+  return path;
+}
+
+/** Where a datagram client with reply path `replyPath` binds the socket it sends from. */
+export function sendPathFor(replyPath: string): string {
+  return `${replyPath.slice(0, -'.sock'.length)}.tx.sock`;
+}
+
+/**
+ * The reply path that belongs to a datagram client's send socket, or undefined when `senderPath`
+ * is not named like one (a seed client, an older udsipc client): those are answered where they
+ * sent from. The server still checks that both files have one owner before it trusts the pair.
+ */
+export function replyPathForSender(senderPath: string): string | undefined {
+  const slash = senderPath.lastIndexOf('/');
+  const match = SEND_SOCKET_NAME.exec(senderPath.slice(slash + 1));
+  return match ? `${senderPath.slice(0, slash + 1)}${match[1]}.sock` : undefined;
 }

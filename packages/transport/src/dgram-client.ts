@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import {
   allocateReplyPath,
   defaultReplyDirectory,
   MAX_DATAGRAM_BYTES,
+  sendPathFor,
   type WireFormat,
 } from '@udsipc/protocol';
 import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
@@ -9,7 +11,13 @@ import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
-import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
+import type {
+  ClientTransport,
+  ClientTransportOptions,
+  LinkFailureListener,
+  ServerBackListener,
+} from './interfaces.js';
+import { ServerWatch } from './server-watch.js';
 import {
   bindFailure,
   bindWithMode,
@@ -26,6 +34,10 @@ export interface DatagramClientOptions extends ClientTransportOptions {
 }
 
 const DRAIN_GUARD_MS = 50;
+/** A fence that met a full reply queue is sent again this soon: our own loop is draining that queue. */
+const FENCE_RETRY_MS = 1;
+/** Starts a fence datagram; neither `{` (JSON) nor 0x1E (a batch), so it can never pass for a reply. */
+const FENCE_TAG = 0x00;
 const liveReplyPaths = new Set<string>();
 let exitHookInstalled = false;
 
@@ -39,19 +51,37 @@ function removeReplySocketsOnExit(): void {
 }
 
 /**
- * The datagram adapter's client half. It binds its own reply path (the server answers there) and
- * connect()s to the server, so a full server queue is reported as congestion and then 'writable'
- * instead of EAGAIN: frames wait in a queue keyed by request id and drain when the kernel has room.
- * A server that restarted is a new socket: the connection is simply made again on the next send.
+ * The datagram adapter's client half, on two sockets:
+ *
+ * - the send socket, bound at `c-<pid>-<hex>.tx.sock`, is connect()ed to the server, so a full
+ *   server queue is reported as congestion and then 'writable' instead of EAGAIN: frames wait in a
+ *   queue keyed by request id and drain when the kernel has room. A server that restarted is a new
+ *   socket: the connection is simply made again on the next send.
+ * - the reply socket, bound at `c-<pid>-<hex>.sock`, is never connected and sends nothing but
+ *   fences to itself; the server answers there (it derives the path from the send socket's name).
+ *
+ * Why two: when a connected datagram socket's peer is gone, the kernel purges that socket's receive
+ * queue on the next send (net/unix/af_unix.c: unix_dgram_sendmsg -> unix_dgram_disconnected ->
+ * skb_queue_purge), and again on every connect() to a new peer. Replies a server delivered just
+ * before it exited would vanish unread, and the next server would execute their resends a second
+ * time. An unconnected socket is never purged, so a reply that reached this client is always read.
  */
 export class DatagramClientTransport implements ClientTransport, CheckPhaseListener {
   readonly kind = 'dgram' as const;
   readonly maxFrameBytes: number;
   readonly replyPath: string;
+  readonly sendPath: string;
   private readonly serverPath: string;
   private readonly replyDirectory: string;
   private readonly maxQueuedFrames: number;
+  /** The send socket (connected to the server). */
   private socket: DatagramSocket | undefined;
+  /** The reply socket (never connected). */
+  private replies: DatagramSocket | undefined;
+  private readonly watch: ServerWatch;
+  /** The fence in flight, if any: its bytes, unique to this client and this fence. */
+  private fence: Buffer | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
   private readonly wire: WireFormat;
   private readonly outbox = new Map<string, Buffer>();
   private holding = false;
@@ -61,12 +91,11 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
   private drainTimer: NodeJS.Timeout | undefined;
   private onFrame: (frame: Buffer) => void = () => {};
   private onLinkFailure: LinkFailureListener = () => {};
+  private onServerBack: ServerBackListener = () => {};
   private resolveClosed!: () => void;
   private readonly closedPromise = new Promise<void>((resolve) => {
     this.resolveClosed = resolve;
   });
-  /** Messages dropped because they did not come from the server's path. */
-  foreignMessages = 0;
 
   constructor(options: DatagramClientOptions & { wire?: WireFormat }) {
     this.serverPath = options.path;
@@ -75,32 +104,79 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     this.replyDirectory = options.replyDirectory ?? defaultReplyDirectory();
     this.maxQueuedFrames = options.maxQueuedFrames ?? 4096;
     this.replyPath = allocateReplyPath(this.replyDirectory);
+    this.sendPath = sendPathFor(this.replyPath);
+    this.watch = new ServerWatch(this.serverPath, () => this.serverAppeared());
   }
 
-  async open(onFrame: (frame: Buffer) => void, onLinkFailure: LinkFailureListener): Promise<void> {
+  async open(
+    onFrame: (frame: Buffer) => void,
+    onLinkFailure: LinkFailureListener,
+    onServerBack: ServerBackListener = () => {},
+  ): Promise<void> {
     this.onFrame = onFrame;
     this.onLinkFailure = onLinkFailure;
+    this.onServerBack = onServerBack;
     ensurePrivateDirectory(this.replyDirectory);
     sweepStaleReplySockets(this.replyDirectory);
-    const socket = new DatagramSocket((message, from) => this.receive(message, from));
-    const failure = bindWithMode(this.replyPath, 0o600, () => socket.bind(this.replyPath));
-    if (failure) {
-      socket.close();
-      throw bindFailure(this.replyPath, failure);
+    const replies = new DatagramSocket((message, from) => this.receive(message, from));
+    const socket = new DatagramSocket(() => {});
+    for (const [bound, path] of [
+      [replies, this.replyPath],
+      [socket, this.sendPath],
+    ] as const) {
+      const failure = bindWithMode(path, 0o600, () => bound.bind(path));
+      if (failure) {
+        replies.close();
+        socket.close();
+        removeIfStale(this.replyPath);
+        throw bindFailure(path, failure);
+      }
+      liveReplyPaths.add(path);
     }
+    this.replies = replies;
     this.socket = socket;
-    liveReplyPaths.add(this.replyPath);
     removeReplySocketsOnExit();
     socket.onWritable(() => this.flush());
     socket.connect(this.serverPath);
+    this.watch.start();
+  }
+
+  /**
+   * A new server socket is bound at the path (a restart, a CRIU restore). Connect to it, then send a
+   * fence through the reply queue: datagram queues are first in, first out, so once the fence comes
+   * back every reply the old server delivered has been handed on, and resending what is still
+   * unanswered cannot run a request twice whose reply was merely unread.
+   */
+  private serverAppeared(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    socket.connect(this.serverPath);
+    if (this.outbox.size > 0 && !this.congested) this.flush();
+    if (this.fence) return;
+    this.fence = Buffer.concat([Buffer.of(FENCE_TAG), randomBytes(16)]);
+    this.sendFence();
+  }
+
+  private sendFence(): void {
+    this.fenceTimer = undefined;
+    const { fence, replies } = this;
+    if (!fence || !replies) return;
+    const outcome = replies.sendTo(fence, this.replyPath);
+    if (outcome === 'ok') return;
+    // Our own queue is full (net.unix.max_dgram_qlen): this loop is draining it, so try again shortly.
+    this.fenceTimer = setTimeout(() => this.sendFence(), FENCE_RETRY_MS);
   }
 
   private receive(message: Buffer, from: string | undefined): void {
-    // While connected the kernel only lets the server in; between reconnects anyone could write here.
-    if (from !== this.serverPath) {
-      this.foreignMessages++;
+    if (from === this.replyPath) {
+      if (this.fence?.equals(message)) {
+        this.fence = undefined;
+        this.onServerBack();
+      }
       return;
     }
+    // Anyone who can reach the reply directory could write here: only the server is listened to.
+    if (from !== this.serverPath) return;
     // Requests sent while handling these replies (the next ones of a pipeline) leave together.
     this.holdUntilCheckPhase();
     if (this.wire === 'json' && isBatch(message)) {
@@ -203,17 +279,19 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     this.drainTimer = undefined;
   }
 
-  /** Frames waiting for room in the server's queue. */
-  get queuedFrames(): number {
-    return this.outbox.size;
-  }
-
   async close(): Promise<void> {
-    if (this.socket) {
+    this.watch.stop();
+    clearTimeout(this.fenceTimer);
+    this.fence = undefined;
+    if (this.socket && this.replies) {
       this.socket.close();
+      this.replies.close();
       this.socket = undefined;
-      liveReplyPaths.delete(this.replyPath);
-      removeIfStale(this.replyPath);
+      this.replies = undefined;
+      for (const path of [this.replyPath, this.sendPath]) {
+        liveReplyPaths.delete(path);
+        removeIfStale(path);
+      }
     }
     this.outbox.clear();
     clearInterval(this.drainTimer);

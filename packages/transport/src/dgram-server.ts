@@ -11,6 +11,7 @@ import type {
   ServerTransport,
   ServerTransportOptions,
 } from './interfaces.js';
+import { replyPathOf } from './reply-path.js';
 import { bindFailure, bindWithMode, prepareSocketPath, removeIfStale } from './socket-file.js';
 import { ignoreTransportEvent, type TransportEventListener } from './transport-events.js';
 
@@ -130,7 +131,12 @@ class DatagramPeer implements ServerPeer, CheckPhaseListener {
   }
 }
 
-/** A sender that bound no path of its own: it cannot be answered. */
+/**
+ * A datagram with no sender address: from a socket that bound no path, or one that was queued in
+ * the server's socket when CRIU checkpointed it (criu restores queued datagrams without their
+ * sender). It is still handled, and a request with an id is remembered, so its client's resend is
+ * answered from memory, never executed a second time; its own reply cannot be sent (UNBOUND_PEER).
+ */
 class UnboundPeer implements ServerPeer {
   readonly id = 'dgram:unbound';
   constructor(private readonly server: DatagramServerTransport) {}
@@ -205,12 +211,13 @@ export class DatagramServerTransport implements ServerTransport {
     this.onFrame(message, wire, peer);
   }
 
-  private peerFor(path: string): DatagramPeer {
-    let peer = this.peers.get(path);
+  /** The peer that sent from `senderPath`; where it is answered is worked out once, when first seen. */
+  private peerFor(senderPath: string): DatagramPeer {
+    let peer = this.peers.get(senderPath);
     if (!peer) {
       if (this.peers.size >= this.maxPeers) this.forgetIdlePeers();
-      peer = new DatagramPeer(path, this);
-      this.peers.set(path, peer);
+      peer = new DatagramPeer(replyPathOf(senderPath), this);
+      this.peers.set(senderPath, peer);
     }
     return peer;
   }

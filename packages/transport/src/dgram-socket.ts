@@ -15,7 +15,11 @@ export class DatagramSocket {
   private open = true;
 
   constructor(onMessage: (message: Buffer, fromPath: string | undefined) => void) {
-    this.socket = unixDgram.createSocket('unix_dgram', (message, info) => onMessage(message, info.path));
+    // unix-dgram reports a sender that bound no path (or whose address the kernel no longer has,
+    // as for datagrams CRIU put back into a restored socket) as null, not undefined.
+    this.socket = unixDgram.createSocket('unix_dgram', (message, info) =>
+      onMessage(message, info.path ?? undefined),
+    );
     this.socket.on('error', (error: { code?: unknown }) => {
       this.lastError = errnoName(error.code);
     });

@@ -47,6 +47,13 @@ export interface ServerTransport {
 /** Why a sent frame may not have reached the server: the request/reply layer retries on these. */
 export type LinkFailureListener = (code: string, frameKey: string | undefined) => void;
 
+/**
+ * A new server is reachable at the path (restarted, or restored by CRIU), and every reply the
+ * previous one delivered to this client has already been handed to `onFrame`: what is still
+ * unanswered may be resent at once without running a request twice whose reply was only unread.
+ */
+export type ServerBackListener = () => void;
+
 export interface ClientTransportOptions {
   /** The server's socket path. */
   path: string;
@@ -58,7 +65,11 @@ export interface ClientTransportOptions {
 export interface ClientTransport {
   readonly kind: TransportName;
   readonly maxFrameBytes: number;
-  open(onFrame: (frame: Buffer) => void, onLinkFailure: LinkFailureListener): Promise<void>;
+  open(
+    onFrame: (frame: Buffer) => void,
+    onLinkFailure: LinkFailureListener,
+    onServerBack?: ServerBackListener,
+  ): Promise<void>;
   /**
    * Sends one frame. `key` names what the frame is for (a request id): when the link is congested,
    * a newer frame with the same key replaces the queued one instead of queueing twice. Returns

@@ -1,5 +1,9 @@
 export interface ReplayLimits {
-  /** Request ids remembered per client; the oldest are forgotten first (default 1024). */
+  /**
+   * Request ids remembered per client (default 32,768): the bound against a client that never
+   * moves its watermark. Beyond it the oldest are forgotten first, except the one at the client's
+   * watermark, which that client is known to be waiting for.
+   */
   maxPerClient: number;
   /** Clients remembered; the least recently active are forgotten first (default 10,000). */
   maxClients: number;
@@ -16,7 +20,7 @@ export interface ReplayLimits {
 }
 
 export const DEFAULT_REPLAY_LIMITS: ReplayLimits = {
-  maxPerClient: 1024,
+  maxPerClient: 32_768,
   maxClients: 10_000,
   maxBytes: 64 * 1024 * 1024,
   ttlMs: 120_000,
@@ -29,18 +33,40 @@ export class ReplayTicket {
   reply: Buffer | undefined = undefined;
   /** False once forgotten (evicted or expired): its reply is then not stored. */
   live = true;
-  constructor(public at: number) {}
+  constructor(
+    public at: number,
+    /** The id's counter (`clientId:counter`), or undefined for ids of another shape. */
+    readonly counter: number | undefined,
+  ) {}
 }
 
 type Remembered = ReplayTicket;
 
+/** What is remembered of one client: its requests in arrival order, and its watermark. */
+interface ClientMemory {
+  readonly entries: Map<string, Remembered>;
+  /** The highest `low` this client has sent: it never sends an id with a lower counter again. */
+  low: number;
+}
+
+/** What `claim` answers for a request below its client's watermark: never executed, never answered from memory. */
+export const BELOW_WATERMARK = 'below-watermark' as const;
+
 /**
  * What the server remembers of recent requests, so that a resend (same id) is answered from memory
- * instead of executing the handler twice. Bounded by count per client, clients, bytes and age; it
- * is plain process memory, so a CRIU checkpoint carries it across a migration.
+ * instead of executing the handler twice. It is plain process memory, so a CRIU checkpoint carries
+ * it across a migration.
+ *
+ * What it keeps is driven by the clients: each request carries `low`, the counter of the oldest
+ * request its client still waits for. Everything of that client below it is forgotten (the client
+ * will never resend it), everything at or above it is kept, however many newer ids pass: a client
+ * with 64 in flight whose one reply was lost keeps that entry while thousands of others come and
+ * go. Against a client that lies or never moves its watermark, memory stays bounded by count per
+ * client, clients, ids in all, bytes and age; a resend of an id forgotten through those bounds
+ * (not the watermark) is executed again.
  */
 export class ReplayCache {
-  private readonly clients = new Map<string, Map<string, Remembered>>();
+  private readonly clients = new Map<string, ClientMemory>();
   private bytes = 0;
   private entries = 0;
   private mostRecentClient: string | undefined;
@@ -52,33 +78,58 @@ export class ReplayCache {
    * still being executed; or, for a request not seen before, a new ticket that marks it as being
    * executed (so a resend arriving meanwhile is not executed again) and later takes its reply.
    */
-  claim(id: string, clientId: string, now: number): Buffer | 'pending' | ReplayTicket {
-    let entries = this.clients.get(clientId);
-    const known = entries?.get(id);
+  claim(
+    id: string,
+    clientId: string,
+    now: number,
+    counter?: number,
+    low?: number,
+  ): Buffer | 'pending' | typeof BELOW_WATERMARK | ReplayTicket {
+    let memory = this.clients.get(clientId);
+    if (memory && low !== undefined && low > memory.low) this.raiseWatermark(memory, low);
+    const known = memory?.entries.get(id);
     if (known) {
       if (now - known.at <= this.limits.ttlMs) return known.reply ?? 'pending';
-      this.forget(entries!, id, known);
+      this.forget(memory!.entries, id, known);
     }
-    if (!entries) {
+    // Its client promised never to send it again: a copy that travelled slowly (a restored queue).
+    if (memory && counter !== undefined && counter < memory.low) return BELOW_WATERMARK;
+    if (!memory) {
       if (this.clients.size >= this.limits.maxClients) this.evictLeastRecentClient();
-      entries = new Map();
-      this.clients.set(clientId, entries);
+      memory = { entries: new Map(), low: 0 };
+      this.clients.set(clientId, memory);
+      if (low !== undefined) memory.low = low;
     } else if (this.mostRecentClient !== clientId) {
       // Re-insert to keep the map ordered by last activity (a busy client is already last).
       this.clients.delete(clientId);
-      this.clients.set(clientId, entries);
+      this.clients.set(clientId, memory);
     }
     this.mostRecentClient = clientId;
-    const ticket = new ReplayTicket(now);
+    const { entries } = memory;
+    const ticket = new ReplayTicket(now, counter);
     entries.set(id, ticket);
     this.entries++;
-    if (entries.size > this.limits.maxPerClient) {
-      const oldest = entries.keys().next().value as string;
-      this.forget(entries, oldest, entries.get(oldest)!);
-    }
+    if (entries.size > this.limits.maxPerClient) this.evictOldest(memory);
     const maxEntries = this.limits.maxEntries ?? Number.POSITIVE_INFINITY;
     while (this.entries > maxEntries && this.clients.size > 1) this.evictLeastRecentClient();
     return ticket;
+  }
+
+  /** Forgets this client's requests below its new watermark; they sit at the front, in arrival order. */
+  private raiseWatermark(memory: ClientMemory, low: number): void {
+    memory.low = low;
+    for (const [id, entry] of memory.entries) {
+      if (entry.counter === undefined || entry.counter >= low) break;
+      this.forget(memory.entries, id, entry);
+    }
+  }
+
+  /** Over the per-client bound: the oldest goes, unless it is the one the client waits for first. */
+  private evictOldest(memory: ClientMemory): void {
+    const ids = memory.entries.keys();
+    let oldest = ids.next().value as string;
+    if (memory.entries.get(oldest)!.counter === memory.low) oldest = ids.next().value as string;
+    this.forget(memory.entries, oldest, memory.entries.get(oldest)!);
   }
 
   /** Stores the reply sent for a claimed request. */
@@ -92,7 +143,7 @@ export class ReplayCache {
 
   /** Drops entries older than the time-to-live; called from a timer so idle memory shrinks too. */
   sweep(now: number): void {
-    for (const [clientId, entries] of this.clients) {
+    for (const [clientId, { entries }] of this.clients) {
       for (const [id, entry] of entries) {
         if (now - entry.at > this.limits.ttlMs) this.forget(entries, id, entry);
       }
@@ -102,7 +153,7 @@ export class ReplayCache {
 
   get size(): { clients: number; entries: number; bytes: number } {
     let entries = 0;
-    for (const client of this.clients.values()) entries += client.size;
+    for (const client of this.clients.values()) entries += client.entries.size;
     return { clients: this.clients.size, entries, bytes: this.bytes };
   }
 
@@ -115,7 +166,7 @@ export class ReplayCache {
   private evictLeastRecentClient(): void {
     const oldest = this.clients.keys().next();
     if (oldest.done) return;
-    const entries = this.clients.get(oldest.value)!;
+    const { entries } = this.clients.get(oldest.value)!;
     for (const entry of entries.values()) {
       this.bytes -= entry.reply?.length ?? 0;
       entry.live = false;

@@ -11,6 +11,7 @@ import {
   ProtocolError,
   type ReplyPayload,
   type RequestPayload,
+  requestCounterOf,
   validateReplyPayload,
   type WireFormat,
 } from '@udsipc/protocol';
@@ -59,6 +60,8 @@ export interface ClientCounters {
 
 interface Pending {
   readonly id: string;
+  /** The id's counter: the oldest pending request's is the `low` every new request carries. */
+  readonly counter: number;
   readonly type: string;
   readonly frame: Buffer;
   readonly timeoutMs: number;
@@ -130,7 +133,24 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     return this.transport.open(
       (frame) => this.receive(frame),
       (code, key) => this.linkFailed(code, key),
+      () => this.serverBack(),
     );
+  }
+
+  /**
+   * A new server listens and every reply of the old one has been read (the transport's promise):
+   * resend what is unanswered now, instead of when its back-off or time-out ends. Resends carry
+   * their ids, so one the server already ran is answered from its memory, not run again.
+   */
+  private serverBack(): void {
+    for (const entry of [...this.pending.values()]) {
+      if (entry.waitingToResend) {
+        clearTimeout(entry.resendTimer);
+      } else {
+        this.counters.retried++;
+      }
+      this.transmit(entry);
+    }
   }
 
   /** Requests in flight now. */
@@ -173,9 +193,13 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
       return Promise.reject(new RequestError('CLOSED', 'client is closed', { requestId: '', attempts: 0 }));
     }
     const id = this.nextId();
+    const counter = requestCounterOf(id) ?? 0;
+    // The oldest request still waiting (pending is in issue order), or this one: the server may
+    // forget every id of ours below it, since we never send those again.
+    const low = this.pending.values().next().value?.counter ?? counter;
     let frame: Buffer;
     try {
-      frame = encodeRequest({ v: PROTOCOL_VERSION, id, type, payload }, this.wire, this.limits);
+      frame = encodeRequest({ v: PROTOCOL_VERSION, id, type, payload, low }, this.wire, this.limits);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -185,6 +209,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     return new Promise<unknown>((resolve, reject) => {
       const entry: Pending = {
         id,
+        counter,
         type,
         frame,
         timeoutMs,

@@ -13,6 +13,7 @@ import {
   okReply,
   type ReplyEnvelope,
   type RequestEnvelope,
+  requestCounterOf,
   type StatsReply,
   validateRequestPayload,
   type WireFormat,
@@ -20,7 +21,13 @@ import {
 import type { z } from 'zod';
 import { HandlerError } from './errors.js';
 import type { ServerPeer, ServerTransport } from './interfaces.js';
-import { DEFAULT_REPLAY_LIMITS, ReplayCache, type ReplayLimits, ReplayTicket } from './replay-cache.js';
+import {
+  BELOW_WATERMARK,
+  DEFAULT_REPLAY_LIMITS,
+  ReplayCache,
+  type ReplayLimits,
+  ReplayTicket,
+} from './replay-cache.js';
 
 /** What a handler is told besides its payload. */
 export interface RequestContext {
@@ -153,7 +160,14 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     let ticket: ReplayTicket | undefined;
     if (wire === 'json') {
       const clientId = clientIdOf(envelope.id);
-      const known = this.replay.claim(envelope.id, clientId, Date.now());
+      const counter = requestCounterOf(envelope.id);
+      const known = this.replay.claim(envelope.id, clientId, Date.now(), counter, envelope.low);
+      if (known === BELOW_WATERMARK) {
+        // Its client stopped waiting for it long ago and said so: never run it (it may have run).
+        const message = `request ${envelope.id} is below its client's watermark ${envelope.low ?? ''}`;
+        this.reply(peer, wire, errorReply(envelope.id, 'STALE_REQUEST', message));
+        return;
+      }
       if (!(known instanceof ReplayTicket)) {
         this.counters.resendsAnsweredFromMemory++;
         // A resend of a request still running is answered when it completes, through the original reply.

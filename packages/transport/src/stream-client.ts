@@ -1,7 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { DEFAULT_MAX_FRAME_BYTES, type WireFormat } from '@udsipc/protocol';
 import { type BackoffPolicy, backoffDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js';
-import type { ClientTransport, ClientTransportOptions, LinkFailureListener } from './interfaces.js';
+import type {
+  ClientTransport,
+  ClientTransportOptions,
+  LinkFailureListener,
+  ServerBackListener,
+} from './interfaces.js';
+import { ServerWatch } from './server-watch.js';
 import { FrameDecoder, FramingError, framed } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -11,7 +17,10 @@ export interface StreamClientOptions extends ClientTransportOptions {
 
 /**
  * The stream adapter's client half. It reconnects by itself, with back-off, whenever the
- * connection drops; the request/reply layer resends what was in flight.
+ * connection drops, and at once when a new server socket appears at the path; the request/reply
+ * layer resends what was in flight. Replies the old server wrote before it closed are all read
+ * before 'close' (the kernel keeps them readable until end of file), so by the time a new
+ * connection is made none of them can be lost.
  */
 export class StreamClientTransport implements ClientTransport {
   readonly kind = 'stream' as const;
@@ -28,6 +37,10 @@ export class StreamClientTransport implements ClientTransport {
   private readonly batcher = new WriteBatcher();
   private onFrame: (frame: Buffer) => void = () => {};
   private onLinkFailure: LinkFailureListener = () => {};
+  private onServerBack: ServerBackListener = () => {};
+  /** Set once a connection was lost or refused: the next one that succeeds is a server coming back. */
+  private lostServer = false;
+  private readonly watch: ServerWatch;
   private resolveClosed!: () => void;
   private readonly closedPromise = new Promise<void>((resolve) => {
     this.resolveClosed = resolve;
@@ -38,13 +51,28 @@ export class StreamClientTransport implements ClientTransport {
     this.wire = options.wire;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.reconnectPolicy = options.reconnect ?? DEFAULT_RECONNECT_BACKOFF;
+    this.watch = new ServerWatch(this.path, () => this.serverAppeared());
   }
 
   /** Resolves after the first connection attempt, whether or not the server was there. */
-  open(onFrame: (frame: Buffer) => void, onLinkFailure: LinkFailureListener): Promise<void> {
+  open(
+    onFrame: (frame: Buffer) => void,
+    onLinkFailure: LinkFailureListener,
+    onServerBack: ServerBackListener = () => {},
+  ): Promise<void> {
     this.onFrame = onFrame;
     this.onLinkFailure = onLinkFailure;
+    this.onServerBack = onServerBack;
+    this.watch.start();
     return new Promise((resolve) => this.connectOnce(resolve));
+  }
+
+  /** A new server socket is bound at the path: connect now instead of when the back-off ends. */
+  private serverAppeared(): void {
+    if (!this.reconnectTimer || this.closing) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectAttempt = 0;
+    this.connectOnce();
   }
 
   private connectOnce(settled: () => void = () => {}): void {
@@ -62,6 +90,10 @@ export class StreamClientTransport implements ClientTransport {
       this.connectError = undefined;
       this.reconnectAttempt = 0;
       settled();
+      if (this.lostServer) {
+        this.lostServer = false;
+        this.onServerBack();
+      }
     });
     socket.on('data', (chunk: Buffer) => {
       // Requests sent while handling these replies (the next ones of a pipeline) leave together.
@@ -84,6 +116,7 @@ export class StreamClientTransport implements ClientTransport {
       if (this.socket === socket) this.socket = undefined;
       settled();
       if (this.closing) return;
+      this.lostServer = true;
       if (wasConnected) this.onLinkFailure('CONNECTION_LOST', undefined);
       this.scheduleReconnect();
     });
@@ -106,6 +139,7 @@ export class StreamClientTransport implements ClientTransport {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.watch.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     if (socket && !socket.destroyed) {

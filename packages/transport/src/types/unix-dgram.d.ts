@@ -27,6 +27,6 @@ declare module 'unix-dgram' {
 
   function createSocket(
     type: 'unix_dgram',
-    listener?: (message: Buffer, info: { path?: string }) => void,
+    listener?: (message: Buffer, info: { path?: string | null }) => void,
   ): UnixDgramSocket;
 }
