@@ -23,9 +23,11 @@ export function startServer(
   path: string,
   executionLog = '',
   codec = 'auto',
+  env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [fixture, transport, path, executionLog, codec], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stderr = '';
   child.stderr!.on('data', (chunk) => {
