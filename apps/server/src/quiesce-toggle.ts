@@ -6,9 +6,10 @@ export const QUIESCE_SIGNAL = 'SIGUSR2';
 
 /**
  * Each SIGUSR2 flips the server between serving and quiesced. Quiesced (for CRIU): in-flight
- * requests answered, every stream connection and the listener closed, nothing new taken; the
- * datagram socket needs no closing, so there it only holds. Signals are handled one at a time, in
- * order, so a quick second signal resumes only once the quiesce has finished.
+ * requests answered and their replies delivered, then every stream connection and the listener, or
+ * the datagram socket, closed and its file removed; nothing new taken. Resumed, it binds its path
+ * again. Signals are handled one at a time, in order, so a quick second signal resumes only once
+ * the quiesce has finished.
  */
 export function handleQuiesceSignal(
   server: UdsipcServer,

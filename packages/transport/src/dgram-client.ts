@@ -58,7 +58,9 @@ function removeReplySocketsOnExit(): void {
  *   queue keyed by request id and drain when the kernel has room. A server that restarted is a new
  *   socket: the connection is simply made again on the next send.
  * - the reply socket, bound at `c-<pid>-<hex>.sock`, is never connected and sends nothing but
- *   fences to itself; the server answers there (it derives the path from the send socket's name).
+ *   fences to itself; a udsipc server answers there (it derives the path from the send socket's
+ *   name). Servers that answer the sender's address instead (the seed's C programs) reach the send
+ *   socket, which is read too: those keep the purge hazard, and have no ids to be exact with anyway.
  *
  * Why two: when a connected datagram socket's peer is gone, the kernel purges that socket's receive
  * queue on the next send (net/unix/af_unix.c: unix_dgram_sendmsg -> unix_dgram_disconnected ->
@@ -119,7 +121,9 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     ensurePrivateDirectory(this.replyDirectory);
     sweepStaleReplySockets(this.replyDirectory);
     const replies = new DatagramSocket((message, from) => this.receive(message, from));
-    const socket = new DatagramSocket(() => {});
+    // A udsipc server answers on the reply socket; a server that answers wherever a datagram came
+    // from (the seed's C programs) reaches the send socket, which is read as well.
+    const socket = new DatagramSocket((message, from) => this.receive(message, from));
     for (const [bound, path] of [
       [replies, this.replyPath],
       [socket, this.sendPath],

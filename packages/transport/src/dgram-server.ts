@@ -161,6 +161,7 @@ export class DatagramServerTransport implements ServerTransport {
   private onFrame: FrameListener = () => {};
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
+  private keepAlive: NodeJS.Timeout | undefined;
   private resolveClosed!: () => void;
   private readonly closedPromise = new Promise<void>((resolve) => {
     this.resolveClosed = resolve;
@@ -179,6 +180,10 @@ export class DatagramServerTransport implements ServerTransport {
   async listen(onFrame: FrameListener, onSendFailure: SendFailureListener): Promise<void> {
     this.onFrame = onFrame;
     this.onSendFailure = onSendFailure;
+    await this.bindSocket();
+  }
+
+  private async bindSocket(): Promise<void> {
     prepareSocketPath(this.path);
     const socket = new DatagramSocket((message, from) => this.receive(message, from));
     const failure = bindWithMode(this.path, this.mode, () => socket.bind(this.path));
@@ -246,13 +251,36 @@ export class DatagramServerTransport implements ServerTransport {
     return 0;
   }
 
-  /** A bound datagram socket checkpoints as it is, so there is nothing to close for CRIU. */
-  async quiesce(): Promise<void> {}
-
-  async resume(): Promise<void> {}
-
-  async close(flushMs = 2_000): Promise<void> {
+  /**
+   * For CRIU: stop taking datagrams, deliver the replies already produced, then close the socket and
+   * remove its file, so the checkpoint holds no datagram socket and no queue. What was still queued
+   * unread is dropped unexecuted; its clients resend it once the server is back (`resume` binds
+   * again, a new socket file that clients watching the path see at once).
+   *
+   * Why not checkpoint the bound socket with its queue: criu refills a restored socket's queue with
+   * plain sends (criu/sk-queue.c, restore_sk_queue), while clients may already be sending into the
+   * rebound path. Under load the queue (net.unix.max_dgram_qlen, 10 here) was full when dumped, a
+   * client's datagram takes a slot first, and `criu restore` fails with EAGAIN (seen here with 3
+   * clients x 64 in flight). Datagrams restored that way also come back without their sender
+   * address, so their replies could not be sent.
+   */
+  async quiesce(flushMs = 2_000): Promise<void> {
     this.holding = true;
+    // With no socket left nothing keeps the event loop alive: the process must wait, quiesced,
+    // to be checkpointed and resumed.
+    this.keepAlive ??= setInterval(() => {}, 60_000);
+    await this.flushAndCloseSocket(flushMs);
+  }
+
+  async resume(): Promise<void> {
+    if (this.socket) return;
+    await this.bindSocket();
+    this.holding = false;
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
+  private async flushAndCloseSocket(flushMs: number): Promise<void> {
     const deadline = Date.now() + flushMs;
     while (this.pendingReplies() > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -264,6 +292,13 @@ export class DatagramServerTransport implements ServerTransport {
       this.socket = undefined;
       removeIfStale(this.path);
     }
+  }
+
+  async close(flushMs = 2_000): Promise<void> {
+    this.holding = true;
+    await this.flushAndCloseSocket(flushMs);
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
     this.resolveClosed();
   }
 

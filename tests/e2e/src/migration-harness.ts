@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TransportName } from '@udsipc/protocol';
 import { CLIENT_CLI, node, type Running, SERVER_CLI, sleep, stop, waitForSocket } from './daemons.js';
 
@@ -90,6 +92,8 @@ export interface ServerStats {
   executedByType: Record<string, number>;
   resendsAnsweredFromMemory: number;
   requests: number;
+  sendFailuresByCode: Record<string, number>;
+  errorsByCode: Record<string, number>;
 }
 
 export async function serverStats(
@@ -115,4 +119,60 @@ export function criuUnavailable(): string | undefined {
     return `criu check failed: ${`${check.stdout}${check.stderr}`.trim().split('\n').at(-1)}`;
   }
   return undefined;
+}
+
+/** Lines of a `--json` run client that report a reply. */
+export function repliesSoFar(client: Running): number {
+  let count = 0;
+  for (const line of client.stdout().split('\n')) if (line.startsWith('{"seq"')) count++;
+  return count;
+}
+
+/** Resolves once every client has printed `more` replies beyond what it had when called: progress, not time. */
+export async function waitForMoreReplies(
+  clients: Running[],
+  more: number,
+  count = repliesSoFar,
+): Promise<void> {
+  const targets = clients.map((client) => count(client) + more);
+  while (clients.some((client, index) => count(client) < targets[index]!)) {
+    const exited = clients.find((client) => client.child.exitCode !== null);
+    if (exited) throw new Error(`client exited early: ${exited.stdout().slice(-500)} ${exited.stderr()}`);
+    await sleep(20);
+  }
+}
+
+const ECHO_LOAD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'echo-load.mjs');
+
+/** A client keeping 64 echoes in flight (tests/e2e/src/fixtures/echo-load.mjs). */
+export function startEchoLoad(transport: TransportName, socket: string, replyDir: string): Running {
+  return node(ECHO_LOAD, [transport, socket, replyDir]);
+}
+
+/** Replies an echo-load client has reported so far (it reports every 100). */
+export function echoLoadAnswered(client: Running): number {
+  const lines = client.stdout().trim().split('\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const line = lines[index]!;
+    if (line.startsWith('{"answered"')) return (JSON.parse(line) as { answered: number }).answered;
+  }
+  return 0;
+}
+
+export interface EchoLoadSummary {
+  clientId: string;
+  sent: number;
+  answered: number;
+  failed: number;
+  mismatched: number;
+  failures: string[];
+  retried: number;
+}
+
+export async function stopEchoLoad(client: Running): Promise<EchoLoadSummary> {
+  const code = await stop(client, 'SIGTERM');
+  const last = client.stdout().trim().split('\n').at(-1) ?? '';
+  if (!last.startsWith('{"summary"'))
+    throw new Error(`no summary (exit ${code}): ${last} ${client.stderr()}`);
+  return (JSON.parse(last) as { summary: EchoLoadSummary }).summary;
 }

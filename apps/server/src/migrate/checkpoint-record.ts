@@ -10,7 +10,7 @@ export const CheckpointRecordSchema = z.object({
   transport: z.enum(TRANSPORT_NAMES),
   socket: z.string(),
   codec: z.enum(CODEC_NAMES),
-  /** The server was quiesced (stream mode) and must be resumed after restore. */
+  /** The server was quiesced and must be resumed after restore (false in checkpoints of older versions, whose datagram servers were not). */
   quiesced: z.boolean(),
   /** criu needed --shell-job: the server did not lead its own session. */
   shellJob: z.boolean(),

@@ -4,7 +4,7 @@ import { QUIESCE_SIGNAL } from '../quiesce-toggle.js';
 import { writeCheckpointRecord } from './checkpoint-record.js';
 import { assertCriuWorks, criuLogTail, runCriu } from './criu.js';
 import { MigrateError } from './migrate-error.js';
-import { isAlive, readProcessInfo, streamSocketsHeldBy, udsipcServerArguments } from './process-info.js';
+import { isAlive, readProcessInfo, socketsOnPathHeldBy, udsipcServerArguments } from './process-info.js';
 
 export interface DumpResult {
   pid: number;
@@ -24,9 +24,11 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 }
 
 /**
- * The first half of a migration: prove the pid is a udsipc-server, quiesce it if it holds stream
- * connections (criu cannot dump half of one), then `criu dump` it into `directory`. On failure a
- * quiesced server is resumed, so a failed dump leaves it serving.
+ * The first half of a migration: prove the pid is a udsipc-server, quiesce it, then `criu dump` it
+ * into `directory`. Quiesced, a server holds no socket on its path: criu cannot dump half of a
+ * stream connection, and a datagram socket's queue cannot be restored reliably while clients
+ * send (see DatagramServerTransport.quiesce). On failure a quiesced server is resumed, so a failed
+ * dump leaves it serving.
  */
 export async function dumpServer(
   pid: number,
@@ -42,17 +44,14 @@ export async function dumpServer(
   mkdirSync(directory, { recursive: true });
 
   const unreachableSince = Date.now();
-  const quiesced = config.transport === 'stream';
-  if (quiesced) {
+  process.kill(pid, QUIESCE_SIGNAL);
+  const idle = await waitUntil(() => socketsOnPathHeldBy(pid, config.socket) === 0, quiesceTimeoutMs);
+  if (!idle) {
     process.kill(pid, QUIESCE_SIGNAL);
-    const idle = await waitUntil(() => streamSocketsHeldBy(pid, config.socket) === 0, quiesceTimeoutMs);
-    if (!idle) {
-      process.kill(pid, QUIESCE_SIGNAL);
-      throw new MigrateError(
-        'QUIESCE_TIMEOUT',
-        `pid ${pid} still holds stream sockets after ${quiesceTimeoutMs} ms`,
-      );
-    }
+    throw new MigrateError(
+      'QUIESCE_TIMEOUT',
+      `pid ${pid} still holds sockets on ${config.socket} after ${quiesceTimeoutMs} ms`,
+    );
   }
   const quiesceMs = Date.now() - unreachableSince;
   writeCheckpointRecord(directory, {
@@ -60,7 +59,7 @@ export async function dumpServer(
     transport: config.transport,
     socket: config.socket,
     codec: config.codec,
-    quiesced,
+    quiesced: true,
     shellJob: !info.sessionLeader,
     unreachableSince,
   });
@@ -69,9 +68,9 @@ export async function dumpServer(
   if (!info.sessionLeader) criuArgs.push('--shell-job');
   const dump = await runCriu(criuArgs);
   if (dump.status !== 0) {
-    if (quiesced && isAlive(pid)) process.kill(pid, QUIESCE_SIGNAL);
+    if (isAlive(pid)) process.kill(pid, QUIESCE_SIGNAL);
     const why = criuLogTail(directory, 'dump.log') || dump.output.trim();
     throw new MigrateError('DUMP_FAILED', `criu dump of pid ${pid} failed: ${why}`);
   }
-  return { pid, transport: config.transport, quiesced, quiesceMs, dumpMs: Date.now() - dumpStarted };
+  return { pid, transport: config.transport, quiesced: true, quiesceMs, dumpMs: Date.now() - dumpStarted };
 }

@@ -70,10 +70,11 @@ export function udsipcServerArguments(info: ProcessInfo): string[] {
 }
 
 /**
- * Stream sockets the process holds on `socketPath` (its listener and every accepted connection,
- * which carry the listener's path): what criu cannot dump half of. Other sockets are not counted.
+ * Sockets the process holds on `socketPath`: a stream listener and every connection it accepted
+ * (they carry the listener's path), or the bound datagram socket. A quiesced server holds none.
+ * Other sockets are not counted.
  */
-export function streamSocketsHeldBy(pid: number, socketPath: string): number {
+export function socketsOnPathHeldBy(pid: number, socketPath: string): number {
   const held = new Set<string>();
   let fds: string[] = [];
   try {
@@ -92,10 +93,10 @@ export function streamSocketsHeldBy(pid: number, socketPath: string): number {
   }
   if (held.size === 0) return 0;
   let count = 0;
-  // /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path; Type 0001 is SOCK_STREAM.
+  // /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path.
   for (const line of readFileSync(`/proc/${pid}/net/unix`, 'utf8').split('\n').slice(1)) {
     const columns = line.trim().split(/\s+/);
-    if (columns[4] === '0001' && held.has(columns[6] ?? '') && columns[7] === socketPath) count++;
+    if (held.has(columns[6] ?? '') && columns[7] === socketPath) count++;
   }
   return count;
 }
