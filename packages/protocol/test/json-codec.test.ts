@@ -23,12 +23,16 @@ function codeOf(action: () => unknown): ProtocolErrorCode | 'none' {
   }
 }
 
-const requestArbitrary = fc.record({
-  v: fc.constant(1 as const),
-  id: fc.string({ minLength: 1, maxLength: 128 }),
-  type: fc.string({ minLength: 1, maxLength: 64 }),
-  payload: fc.jsonValue({ maxDepth: 5 }),
-});
+const requestArbitrary = fc.record(
+  {
+    v: fc.constant(1 as const),
+    id: fc.string({ minLength: 1, maxLength: 128 }),
+    type: fc.string({ minLength: 1, maxLength: 64 }),
+    payload: fc.jsonValue({ maxDepth: 5 }),
+    low: fc.nat(),
+  },
+  { requiredKeys: ['v', 'id', 'type', 'payload'] },
+);
 
 const replyArbitrary = fc.oneof(
   fc.record({
@@ -71,6 +75,7 @@ describe('json codec', () => {
         id: fc.oneof(fc.string({ maxLength: 140 }), fc.integer(), fc.constant(null)),
         type: fc.oneof(fc.string({ maxLength: 70 }), fc.integer()),
         payload: fc.jsonValue({ maxDepth: 3 }),
+        low: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.string({ maxLength: 3 }), fc.constant(null)),
       },
       { requiredKeys: [] },
     );

@@ -13,6 +13,9 @@ import {
   defineMessage,
   ProtocolError,
   REPLY_SOCKET_PATTERN,
+  replyPathForSender,
+  requestCounterOf,
+  sendPathFor,
   validateReplyPayload,
   validateRequestPayload,
   validateSocketPath,
@@ -89,6 +92,17 @@ describe('message types', () => {
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(clientIdOf(id)).toBe('client-x');
   });
+
+  it('reads the counter back from an id, and nothing from an id of another shape', () => {
+    const next = createRequestIdGenerator('client-y');
+    for (let n = 1; n <= 100_000; n++) {
+      const id = next();
+      if (n % 997 === 0 || n === 1) expect(requestCounterOf(id)).toBe(n);
+    }
+    for (const other of ['plain', 'x:', 'x:ABC', 'x:1.5', 'x:-3', `x:${'z'.repeat(11)}`]) {
+      expect(requestCounterOf(other)).toBeUndefined();
+    }
+  });
 });
 
 describe('socket paths', () => {
@@ -127,6 +141,18 @@ describe('socket paths', () => {
     for (const path of paths) {
       expect(path.startsWith('/run/user/1000/udsipc/')).toBe(true);
       expect(REPLY_SOCKET_PATTERN.test(path.split('/').pop()!)).toBe(true);
+    }
+  });
+
+  it("pairs a datagram client's send socket with its reply socket, and nothing else", () => {
+    const reply = allocateReplyPath('/run/user/1000/udsipc');
+    const send = sendPathFor(reply);
+    expect(send).toBe(reply.replace(/\.sock$/, '.tx.sock'));
+    expect(REPLY_SOCKET_PATTERN.test(send.split('/').pop()!)).toBe(true);
+    expect(replyPathForSender(send)).toBe(reply);
+    // Senders not named like a udsipc send socket are answered where they sent from.
+    for (const other of [reply, '/tmp/ipc_udp_client.sock', '/tmp/x.tx.sock', '/tmp/c-1-abc.tx.sock']) {
+      expect(replyPathForSender(other)).toBeUndefined();
     }
   });
 

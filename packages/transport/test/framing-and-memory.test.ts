@@ -1,9 +1,9 @@
-import { encodeCString } from '@udsipc/protocol';
+import { encodeCString, requestCounterOf } from '@udsipc/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
 import { framesThatFit, MAX_BATCH_FRAMES, packBatch, unpackBatch } from '../src/dgram-batch.js';
-import { ReplayCache, ReplayTicket } from '../src/replay-cache.js';
+import { BELOW_WATERMARK, ReplayCache, ReplayTicket } from '../src/replay-cache.js';
 import { FrameDecoder, FramingError, frameHeader } from '../src/stream-framing.js';
 
 function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -149,6 +149,49 @@ describe('replay memory', () => {
     // One client alone is bounded by maxPerClient, never evicted by its own requests.
     for (let n = 1; n <= 20; n++) claim(cache, `solo:${n}`, 0);
     expect(cache.size).toMatchObject({ clients: 1, entries: 10 });
+  });
+});
+
+describe('replay memory and client watermarks', () => {
+  const limits = { maxPerClient: 100, maxClients: 10, maxBytes: 1e6, ttlMs: 60_000 };
+  const claimAt = (cache: ReplayCache, n: number, low: number) => cache.claim(`w:${n}`, 'w', 0, n, low);
+  const complete = (cache: ReplayCache, n: number, low: number) => {
+    const ticket = claimAt(cache, n, low);
+    expect(ticket).toBeInstanceOf(ReplayTicket);
+    cache.complete(ticket as ReplayTicket, Buffer.from(`r${n}`), 0);
+  };
+
+  it('keeps everything at or above the watermark, forgets what is below it, and never reruns a copy from below', () => {
+    const cache = new ReplayCache(limits);
+    for (let n = 1; n <= 50; n++) complete(cache, n, 1);
+    expect(cache.size.entries).toBe(50);
+    // The client now waits for nothing older than 40: 1..39 are forgotten, 40..50 kept.
+    complete(cache, 51, 40);
+    expect(cache.size.entries).toBe(12);
+    expect(claimAt(cache, 40, 40)?.toString()).toBe('r40');
+    // A copy of 3 that travelled slowly: below the watermark, refused rather than run again.
+    expect(claimAt(cache, 3, 1)).toBe(BELOW_WATERMARK);
+    // A watermark never moves back: an older frame resent with its old `low` changes nothing.
+    expect(claimAt(cache, 45, 2)?.toString()).toBe('r45');
+    expect(claimAt(cache, 39, 2)).toBe(BELOW_WATERMARK);
+  });
+
+  it('bounds a client that never moves its watermark, and keeps the one it waits for first', () => {
+    const cache = new ReplayCache(limits);
+    for (let n = 1; n <= 1_000; n++) complete(cache, n, 1);
+    // Bounded by maxPerClient: the oldest went first, but not request 1, the one at the watermark.
+    expect(cache.size.entries).toBe(limits.maxPerClient);
+    expect(claimAt(cache, 1, 1)?.toString()).toBe('r1');
+    expect(claimAt(cache, 1_000, 1)?.toString()).toBe('r1000');
+    // Beyond the bound a resend is new again: this is the documented limit, run a second time.
+    expect(claimAt(cache, 500, 1)).toBeInstanceOf(ReplayTicket);
+  });
+
+  it('remembers ids of another shape by count alone', () => {
+    const cache = new ReplayCache({ ...limits, maxPerClient: 3 });
+    for (const id of ['x-a', 'x-b', 'x-c', 'x-d']) cache.claim(id, 'x', 0, requestCounterOf(id), undefined);
+    expect(cache.size.entries).toBe(3);
+    expect(cache.claim('x-d', 'x', 0)).toBe('pending');
   });
 });
 
