@@ -179,13 +179,14 @@ describe('signals', () => {
 
   afterEach(() => ws.cleanup());
 
-  it('SIGINT during a request closes the client: exit 1 with CLOSED, reply socket removed', async () => {
+  it('SIGINT during a request closes the client: exit 1 with CLOSED, its sockets removed', async () => {
     const server = await startServer('dgram', ws.socket);
     try {
       server.child.kill('SIGSTOP');
       const running = spawnClient(['send', 'hello', '--socket', ws.socket], { UDSIPC_REPLY_DIR: ws.replies });
-      // The reply socket is bound after the signal handlers are installed, just before the request.
-      await waitFor('the reply socket', () => replySockets(ws.replies).length === 1, 10_000, running);
+      // The client's two sockets (replies, and the send socket beside them) are bound after the
+      // signal handlers are installed, just before the request.
+      await waitFor('the client sockets', () => replySockets(ws.replies).length === 2, 10_000, running);
       running.child.kill('SIGINT');
       expect(await running.exited).toBe(1);
       const lines = running
