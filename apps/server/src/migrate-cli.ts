@@ -7,8 +7,8 @@ import { VERSION } from './version.js';
 
 const USAGE = `Usage:
   udsipc-migrate dump --pid PID --dir DIR [--json]
-      Quiesce the udsipc-server PID if it is in stream mode (answer what is in flight, close
-      every connection and its listener), then checkpoint it with criu into DIR.
+      Quiesce the udsipc-server PID (answer what is in flight, then close every stream
+      connection and its listener, or its datagram socket), then checkpoint it with criu into DIR.
   udsipc-migrate restore --dir DIR [--json]
       Restore the checkpoint in DIR with criu, resume it if it was quiesced, wait until it
       answers a ping, and print how long it was unreachable.

@@ -1,5 +1,5 @@
 // The library API, imported from the built package as a team adding its own message types would.
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransportName } from '@udsipc/protocol';
 import {
@@ -148,13 +148,15 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     );
   });
 
-  it('quiesce() holds and resume() serves again', async () => {
+  it('quiesce() holds, its socket closed and its file gone, and resume() serves again', async () => {
     const s = server();
     await s.start();
     const c = await client();
     await expect(c.request('echo', { text: 'one' })).resolves.toEqual({ text: 'one' });
     await s.quiesce();
     expect(s.stats().openConnections).toBe(0);
+    // Quiesced, it holds no socket on its path (nothing for criu to dump half of, no queue).
+    expect(existsSync(path)).toBe(false);
     const held = c.request('echo', { text: 'two' }, { timeoutMs: 100, retries: 50 });
     await s.resume();
     await expect(held).resolves.toEqual({ text: 'two' });
