@@ -78,10 +78,11 @@ describe.each(transports)('udsipc-client run over %s', (transport) => {
     ]);
   });
 
-  it('SIGTERM stops sending, waits for replies, prints the summary and removes the reply socket', async () => {
+  it('SIGTERM stops sending, waits for replies, prints the summary and removes its sockets', async () => {
     const running = spawnClient(['run', '--interval', '20', '--json', ...flags], env);
     await waitFor('three replies', () => replyLines(running.stdout()).length >= 3, 10_000, running);
-    if (transport === 'dgram') expect(replySockets(ws.replies)).toHaveLength(1);
+    // A datagram client holds two sockets: the one it reads replies on and the one it sends from.
+    if (transport === 'dgram') expect(replySockets(ws.replies)).toHaveLength(2);
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
     const lines = jsonLines(running.stdout());
@@ -93,22 +94,23 @@ describe.each(transports)('udsipc-client run over %s', (transport) => {
   });
 
   it('keeps sending while the server is frozen, then gets every request answered', async () => {
-    // 120 requests 5 ms apart take 600 ms; the server is frozen for 800 ms of that. A loop that
-    // waited for each reply would have sent one request during the freeze, not dozens.
+    // 240 requests 5 ms apart take at least 1.2 s; the server is frozen for 1.5 s from the first
+    // reply, so however late that reply is seen, most of them meet the freeze. A loop that waited
+    // for each reply would have sent one request during the freeze, not dozens.
     const running = spawnClient(
-      ['run', '--count', '120', '--interval', '5', '--timeout', '200', '--json', ...flags],
+      ['run', '--count', '240', '--interval', '5', '--timeout', '200', '--json', ...flags],
       env,
     );
     await waitFor('a first reply', () => replyLines(running.stdout()).length >= 1, 10_000, running);
     server.child.kill('SIGSTOP');
-    await sleep(800);
+    await sleep(1_500);
     server.child.kill('SIGCONT');
     expect(await running.exited).toBe(0);
     const replies = replyLines(running.stdout());
-    expect(replies).toHaveLength(120);
+    expect(replies).toHaveLength(240);
     expect(replies.filter((line) => line.attempts > 1).length).toBeGreaterThanOrEqual(20);
     const { summary } = jsonLines(running.stdout()).at(-1) as { summary: Record<string, number> };
-    expect(summary).toMatchObject({ sent: 120, replied: 120, failed: 0 });
+    expect(summary).toMatchObject({ sent: 240, replied: 240, failed: 0 });
     expect(summary.retried).toBeGreaterThanOrEqual(20);
   });
 

@@ -302,16 +302,21 @@ const garbage = [
   encodeJson({ v: 1, id: 'g:3', type: 'echo', payload: { text: 7 } }, { maxBytes: 1000 }),
 ];
 
+/** Resolves once `list` holds `count` items: what a test waits for is the replies, not a time. */
+async function untilLength(list: readonly unknown[], count: number): Promise<void> {
+  while (list.length < count) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Sends each garbage frame and waits for its answer before the next, so the codes come in order. */
 async function garbageOverDatagram(serverPath: string, dir: string, frames = garbage): Promise<string[]> {
   const replies: Buffer[] = [];
   const socket = new DatagramSocket((message) => replies.push(message));
   const own = join(dir, `raw-${Math.random().toString(16).slice(2)}.sock`);
   expect(socket.bind(own)).toBeUndefined();
-  for (const frame of frames) {
+  for (const [index, frame] of frames.entries()) {
     expect(socket.sendTo(frame, serverPath)).toBe('ok');
-    await sleep(20);
+    await untilLength(replies, index + 1);
   }
-  await sleep(100);
   socket.close();
   return replies.map((reply) => {
     const decoded = decodeJsonReply(reply, { maxBytes: 70_000 });
@@ -333,12 +338,11 @@ async function garbageOverStream(serverPath: string): Promise<string[]> {
       buffered = buffered.subarray(4 + length);
     }
   });
-  for (const frame of garbage) {
+  for (const [index, frame] of garbage.entries()) {
     // The first frame must look like JSON framing (body starts with '{') for codec auto.
     socket.write(Buffer.concat([frameHeader(frame.length), frame]));
-    await sleep(20);
+    await untilLength(codes, index + 1);
   }
-  await sleep(100);
   socket.destroy();
   return codes;
 }
