@@ -20,6 +20,8 @@ function checkSizeFits(client: RpcClient, command: BenchCommand): void {
     id: longestId,
     type: 'echo',
     payload: { text: 'x'.repeat(command.size) },
+    // Every request also carries its client's watermark, at most as long as the last counter.
+    low: command.count,
   };
   try {
     encodeRequest(request, 'json', { maxBytes: client.transport.maxFrameBytes });
