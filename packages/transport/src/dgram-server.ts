@@ -11,6 +11,7 @@ import type {
   ServerTransport,
   ServerTransportOptions,
 } from './interfaces.js';
+import { QuiesceHold } from './quiesce-hold.js';
 import { replyPathOf } from './reply-path.js';
 import { bindFailure, bindWithMode, prepareSocketPath, removeIfStale } from './socket-file.js';
 import { ignoreTransportEvent, type TransportEventListener } from './transport-events.js';
@@ -161,7 +162,7 @@ export class DatagramServerTransport implements ServerTransport {
   private onFrame: FrameListener = () => {};
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
-  private keepAlive: NodeJS.Timeout | undefined;
+  private readonly hold = new QuiesceHold();
   private resolveClosed!: () => void;
   private readonly closedPromise = new Promise<void>((resolve) => {
     this.resolveClosed = resolve;
@@ -266,9 +267,7 @@ export class DatagramServerTransport implements ServerTransport {
    */
   async quiesce(flushMs = 2_000): Promise<void> {
     this.holding = true;
-    // With no socket left nothing keeps the event loop alive: the process must wait, quiesced,
-    // to be checkpointed and resumed.
-    this.keepAlive ??= setInterval(() => {}, 60_000);
+    this.hold.hold();
     await this.flushAndCloseSocket(flushMs);
   }
 
@@ -276,8 +275,7 @@ export class DatagramServerTransport implements ServerTransport {
     if (this.socket) return;
     await this.bindSocket();
     this.holding = false;
-    clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
+    this.hold.release();
   }
 
   private async flushAndCloseSocket(flushMs: number): Promise<void> {
@@ -297,8 +295,7 @@ export class DatagramServerTransport implements ServerTransport {
   async close(flushMs = 2_000): Promise<void> {
     this.holding = true;
     await this.flushAndCloseSocket(flushMs);
-    clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
+    this.hold.release();
     this.resolveClosed();
   }
 

@@ -7,6 +7,7 @@ import type {
   ServerTransport,
   ServerTransportOptions,
 } from './interfaces.js';
+import { QuiesceHold } from './quiesce-hold.js';
 import { bindFailure, bindWithMode, prepareSocketPath } from './socket-file.js';
 import { FrameDecoder, FramingError, framed } from './stream-framing.js';
 import { ignoreTransportEvent, type TransportEventListener } from './transport-events.js';
@@ -86,7 +87,7 @@ export class StreamServerTransport implements ServerTransport {
   private onFrame: FrameListener | undefined;
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
-  private keepAlive: NodeJS.Timeout | undefined;
+  private readonly hold = new QuiesceHold();
   private readonly done = deferred();
 
   constructor(options: StreamServerOptions) {
@@ -196,9 +197,7 @@ export class StreamServerTransport implements ServerTransport {
   /** Closes the listener and, once their replies are written, every connection: CRIU cannot dump half a connection. */
   async quiesce(flushMs = 2_000): Promise<void> {
     this.holding = true;
-    // With the listener and every connection closed nothing would keep the event loop alive, and
-    // node would exit; the process must stay, quiesced, until it is checkpointed and resumed.
-    this.keepAlive ??= setInterval(() => {}, 60_000);
+    this.hold.hold();
     const server = this.server;
     this.server = undefined;
     const listenerClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
@@ -210,8 +209,7 @@ export class StreamServerTransport implements ServerTransport {
     if (this.server) return;
     await this.startListening();
     this.holding = false;
-    clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
+    this.hold.release();
   }
 
   private async endConnections(flushMs: number): Promise<void> {
@@ -232,8 +230,7 @@ export class StreamServerTransport implements ServerTransport {
 
   async close(flushMs = 2_000): Promise<void> {
     await this.quiesce(flushMs);
-    clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
+    this.hold.release();
     this.done.resolve();
   }
 

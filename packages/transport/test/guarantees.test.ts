@@ -1,53 +1,47 @@
 // Deterministic regressions for the facts the exactly-once promise rests on (issue 10). None of
 // them waits for a time to pass: each sets the situation up step by step and counts executions.
 import { execFileSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatsReply, TransportName } from '@udsipc/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, type RpcClient } from '../src/index.js';
-import { executionCounts, makeTempDir, type ServerProcess, startServer, stopServer } from './helpers.js';
+import {
+  executionCounts,
+  type ServerProcess,
+  startServer,
+  stopServer,
+  useServerWorkspace,
+} from './helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 const transports: TransportName[] = ['dgram', 'stream'];
 
 describe.each(transports)('exactly once over %s', (transport) => {
-  let dir: string;
-  let cleanup: () => void;
-  let path: string;
-  let log: string;
+  const ws = useServerWorkspace();
   const servers: ServerProcess[] = [];
   const clients: RpcClient[] = [];
   const peers: RawPeer[] = [];
-
-  beforeEach(() => {
-    ({ dir, cleanup } = makeTempDir());
-    chmodSync(dir, 0o700);
-    path = join(dir, 'server.sock');
-    log = join(dir, 'executions.log');
-  });
 
   afterEach(async () => {
     for (const peer of peers.splice(0)) peer.close();
     await Promise.all(clients.splice(0).map((client) => client.close()));
     await Promise.all(servers.splice(0).map((server) => stopServer(server, 'SIGKILL')));
-    cleanup();
   });
 
   async function server(env: Record<string, string> = {}): Promise<ServerProcess> {
-    const started = await startServer(transport, path, log, 'auto', env);
+    const started = await startServer(transport, ws.path, ws.log, 'auto', env);
     servers.push(started);
     return started;
   }
 
   async function rawPeer(bound = true): Promise<RawPeer> {
-    const peer = await RawPeer.open(transport, path, bound ? dir : undefined);
+    const peer = await RawPeer.open(transport, ws.path, bound ? ws.dir : undefined);
     peers.push(peer);
     return peer;
   }
 
   async function stats(): Promise<StatsReply> {
-    const client = await connectClient({ transport, path, replyDirectory: join(dir, 'replies') });
+    const client = await connectClient({ transport, path: ws.path, replyDirectory: join(ws.dir, 'replies') });
     clients.push(client);
     return client.request('stats', {});
   }
@@ -58,8 +52,8 @@ describe.each(transports)('exactly once over %s', (transport) => {
     await server({ EXIT_AFTER: String(count) });
     const client = await connectClient({
       transport,
-      path,
-      replyDirectory: join(dir, 'replies'),
+      path: ws.path,
+      replyDirectory: join(ws.dir, 'replies'),
       // Resends would only come from the time-out: none is due while this test runs.
       timeoutMs: 60_000,
     });
@@ -72,7 +66,7 @@ describe.each(transports)('exactly once over %s', (transport) => {
     await new Promise<void>((resolve) =>
       setImmediate(() =>
         setImmediate(() => {
-          execFileSync('sh', ['-c', `while [ -e "${path}" ]; do sleep 0.01; done`]);
+          execFileSync('sh', ['-c', `while [ -e "${ws.path}" ]; do sleep 0.01; done`]);
           after = client.request('echo', { text: 'after' });
           resolve();
         }),
@@ -81,7 +75,7 @@ describe.each(transports)('exactly once over %s', (transport) => {
     await server();
     expect(await Promise.all(replies)).toEqual(Array.from({ length: count }, (_, n) => ({ text: `r${n}` })));
     expect(await after).toEqual({ text: 'after' });
-    const counts = executionCounts(log);
+    const counts = executionCounts(ws.log);
     expect([...counts.values()].filter((times) => times > 1)).toEqual([]);
     expect(counts.size).toBe(count + 1);
   });
@@ -113,7 +107,7 @@ describe.each(transports)('exactly once over %s', (transport) => {
     await peer.exchange({ id: `${client}:${high}`, type: 'echo', payload: { text: 'last' }, low: newer + 2 });
     const stale = await peer.exchange({ id: `${client}:1`, type: 'echo', payload: { text: 'one' }, low: 1 });
     expect(stale).toMatchObject({ ok: false, error: { code: 'STALE_REQUEST' } });
-    const counts = executionCounts(log);
+    const counts = executionCounts(ws.log);
     expect(counts.get(`${client}:1`)).toBe(1);
     expect([...counts.values()].filter((times) => times > 1)).toEqual([]);
     const after = await stats();
@@ -124,30 +118,19 @@ describe.each(transports)('exactly once over %s', (transport) => {
 });
 
 describe('datagram senders without an address', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let path: string;
-  let log: string;
+  const ws = useServerWorkspace();
   let running: ServerProcess | undefined;
   const peers: RawPeer[] = [];
-
-  beforeEach(() => {
-    ({ dir, cleanup } = makeTempDir());
-    chmodSync(dir, 0o700);
-    path = join(dir, 'server.sock');
-    log = join(dir, 'executions.log');
-  });
 
   afterEach(async () => {
     for (const peer of peers.splice(0)) peer.close();
     if (running) await stopServer(running, 'SIGKILL');
-    cleanup();
   });
 
   it('are counted as UNBOUND_PEER, and a request that came without one is answered from memory on its resend', async () => {
-    running = await startServer('dgram', path, log);
-    const unbound = await RawPeer.open('dgram', path);
-    const bound = await RawPeer.open('dgram', path, dir);
+    running = await startServer('dgram', ws.path, ws.log);
+    const unbound = await RawPeer.open('dgram', ws.path);
+    const bound = await RawPeer.open('dgram', ws.path, ws.dir);
     peers.push(unbound, bound);
     // As after a CRIU restore: the datagram queued at checkpoint time arrives with no sender.
     await unbound.send({ id: 'crui:1', type: 'echo', payload: { text: 'queued' }, low: 1 });
@@ -160,6 +143,6 @@ describe('datagram senders without an address', () => {
     expect(reported.sendFailuresByCode).toEqual({ UNBOUND_PEER: 1 });
     expect(reported.executedByType.echo).toBe(1);
     expect(reported.resendsAnsweredFromMemory).toBe(1);
-    expect(executionCounts(log).get('crui:1')).toBe(1);
+    expect(executionCounts(ws.log).get('crui:1')).toBe(1);
   });
 });

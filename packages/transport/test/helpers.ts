@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransportName } from '@udsipc/protocol';
+import { afterEach, beforeEach } from 'vitest';
 
 export const fixture = join(import.meta.dirname, 'fixtures', 'echo-server.mjs');
 
@@ -75,3 +76,31 @@ export function executionCounts(logPath: string): Map<string, number> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A private temp directory per test, with the server's socket path and execution log in it. */
+export interface ServerWorkspace {
+  dir: string;
+  path: string;
+  log: string;
+}
+
+/**
+ * Registers beforeEach/afterEach hooks that give each test a fresh 0700 temp directory (removed
+ * after it) and return it through the object, whose fields change per test.
+ */
+export function useServerWorkspace(): ServerWorkspace {
+  const workspace: ServerWorkspace = { dir: '', path: '', log: '' };
+  let cleanup = () => {};
+  beforeEach(() => {
+    const made = makeTempDir();
+    cleanup = made.cleanup;
+    chmodSync(made.dir, 0o700);
+    Object.assign(workspace, {
+      dir: made.dir,
+      path: join(made.dir, 'server.sock'),
+      log: join(made.dir, 'executions.log'),
+    });
+  });
+  afterEach(() => cleanup());
+  return workspace;
+}

@@ -1,12 +1,17 @@
 // Stress: one client with 64 requests in flight while its server is replaced 20 times, gracefully
 // and with kill -9. Each phase waits for a number of replies, never for a time, so a busy machine
 // only makes it slower. Executions are counted per id from the servers' own append-only log.
-import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransportName } from '@udsipc/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, type RpcClient } from '../src/index.js';
-import { executionCounts, makeTempDir, type ServerProcess, startServer, stopServer } from './helpers.js';
+import {
+  executionCounts,
+  type ServerProcess,
+  startServer,
+  stopServer,
+  useServerWorkspace,
+} from './helpers.js';
 
 const transports: TransportName[] = ['dgram', 'stream'];
 const IN_FLIGHT = 64;
@@ -60,35 +65,29 @@ class Load {
 }
 
 describe.each(transports)('under load over %s: one client, 64 in flight', (transport) => {
-  let dir: string;
-  let cleanup: () => void;
-  let path: string;
-  let log: string;
+  const ws = useServerWorkspace();
   let current: ServerProcess | undefined;
   let client: RpcClient | undefined;
-
-  beforeEach(() => {
-    ({ dir, cleanup } = makeTempDir());
-    chmodSync(dir, 0o700);
-    path = join(dir, 'server.sock');
-    log = join(dir, 'executions.log');
-  });
 
   afterEach(async () => {
     await client?.close();
     if (current) await stopServer(current, 'SIGKILL');
-    cleanup();
   });
 
   async function run(signal: NodeJS.Signals): Promise<{ sent: number; executions: Map<string, number> }> {
-    current = await startServer(transport, path, log);
+    current = await startServer(transport, ws.path, ws.log);
     // Patient enough that no request gives up while a server restarts on a busy machine.
-    client = await connectClient({ transport, path, replyDirectory: join(dir, 'replies'), retries: 120 });
+    client = await connectClient({
+      transport,
+      path: ws.path,
+      replyDirectory: join(ws.dir, 'replies'),
+      retries: 120,
+    });
     const load = new Load(client);
     for (let restart = 0; restart < RESTARTS; restart++) {
       await load.more(REPLIES_BETWEEN);
       await stopServer(current, signal);
-      current = await startServer(transport, path, log);
+      current = await startServer(transport, ws.path, ws.log);
     }
     await load.more(REPLIES_BETWEEN);
     const sent = await load.stop();
@@ -97,7 +96,7 @@ describe.each(transports)('under load over %s: one client, 64 in flight', (trans
     expect(load.answered).toBe(sent);
     expect(client.counters.failed).toBe(0);
     const prefix = `${client.clientId}:`;
-    const executions = new Map([...executionCounts(log)].filter(([id]) => id.startsWith(prefix)));
+    const executions = new Map([...executionCounts(ws.log)].filter(([id]) => id.startsWith(prefix)));
     // Every request answered was executed: none was answered without running.
     expect(executions.size).toBe(sent);
     return { sent, executions };
