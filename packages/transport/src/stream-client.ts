@@ -40,6 +40,8 @@ export class StreamClientTransport implements ClientTransport {
   private onServerBack: ServerBackListener = () => {};
   /** Set once a connection was lost or refused: the next one that succeeds is a server coming back. */
   private lostServer = false;
+  /** A new server socket appeared while a connection attempt was under way. */
+  private appearedMeanwhile = false;
   private readonly watch: ServerWatch;
   private resolveClosed!: () => void;
   private readonly closedPromise = new Promise<void>((resolve) => {
@@ -69,7 +71,13 @@ export class StreamClientTransport implements ClientTransport {
 
   /** A new server socket is bound at the path: connect now instead of when the back-off ends. */
   private serverAppeared(): void {
-    if (!this.reconnectTimer || this.closing) return;
+    if (this.closing || this.connected) return;
+    if (!this.reconnectTimer) {
+      // An attempt is under way and may have been refused just before the bind: if it fails,
+      // the next one goes at once rather than after the back-off.
+      this.appearedMeanwhile = true;
+      return;
+    }
     clearTimeout(this.reconnectTimer);
     this.reconnectAttempt = 0;
     this.connectOnce();
@@ -124,7 +132,9 @@ export class StreamClientTransport implements ClientTransport {
 
   private scheduleReconnect(): void {
     if (this.reconnectTimer || this.closing) return;
-    const delay = backoffDelay(this.reconnectPolicy, this.reconnectAttempt++);
+    if (this.appearedMeanwhile) this.reconnectAttempt = 0;
+    const delay = this.appearedMeanwhile ? 0 : backoffDelay(this.reconnectPolicy, this.reconnectAttempt++);
+    this.appearedMeanwhile = false;
     this.reconnectTimer = setTimeout(() => this.connectOnce(), delay);
   }
 
