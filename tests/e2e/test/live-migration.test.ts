@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransportName } from '@udsipc/protocol';
@@ -190,4 +191,72 @@ describe.each(['dgram', 'stream'] as const)('server outages over %s', (transport
       expect(await stop(second)).toBe(0);
     }
   }, 30_000);
+});
+
+/** Plain `criu`, as a container runtime would run it: no quiesce, the socket dumped with its queue. */
+async function criu(args: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const run = spawnSync('criu', args, { encoding: 'utf8' });
+    if (run.status === 0) return;
+    // A restore right after the dump may find the dumped pid still held by its zombie.
+    if (attempt >= 20 || !/File exists|EEXIST/.test(`${run.stdout}${run.stderr}`)) {
+      throw new Error(`criu ${args[0]} failed: ${run.stdout}${run.stderr}`);
+    }
+    await sleep(50 * attempt);
+  }
+}
+
+describe('datagrams queued in the server socket at checkpoint time (plain criu, no quiesce)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let pid: number | undefined;
+
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir());
+    mkdirSync(join(dir, 'replies'), { mode: 0o700 });
+  });
+  afterEach(async () => {
+    if (pid !== undefined) await killAndWait(pid, 'SIGKILL');
+    cleanup();
+  });
+
+  it.skipIf(criuMissing !== undefined)(
+    'come back without a sender address and are still answered, each executed once',
+    async () => {
+      const socket = join(dir, 's.sock');
+      const server = await startDetachedServer('dgram', socket, join(dir, 'server.log'));
+      pid = server.pid;
+      const client = await connectClient({
+        transport: 'dgram',
+        path: socket,
+        replyDirectory: join(dir, 'replies'),
+        retries: 120,
+      });
+      try {
+        // Frozen, the server reads nothing: these requests wait in its socket's queue.
+        process.kill(server.pid, 'SIGSTOP');
+        const texts = ['q1', 'q2', 'q3', 'q4'];
+        const replies = texts.map((text) => client.request('echo', { text }));
+        // The first request leaves at once, the rest as one batch at the loop's check phase: after
+        // two turns all of them are in the kernel, queued in the frozen server's socket.
+        for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+        const images = join(dir, 'images');
+        mkdirSync(images);
+        await criu(['dump', '-t', String(server.pid), '-D', images, '-o', 'dump.log', '--ext-unix-sk']);
+        await server.exited;
+        await criu(['restore', '-D', images, '-d', '-o', 'restore.log', '--ext-unix-sk']);
+        process.kill(server.pid, 'SIGCONT');
+        expect((await Promise.all(replies)).map((reply) => reply.text)).toEqual(texts);
+        const stats = await serverStats('dgram', socket, join(dir, 'replies'));
+        // The queued copies arrived address-less and ran; their replies could not be sent. The
+        // resends (same ids) were answered from memory, not run again.
+        expect(stats.sendFailuresByCode.UNBOUND_PEER).toBeGreaterThanOrEqual(1);
+        expect(stats.executedByType.echo).toBe(texts.length);
+        expect(stats.resendsAnsweredFromMemory).toBeGreaterThanOrEqual(1);
+      } finally {
+        await client.close();
+      }
+    },
+    120_000,
+  );
 });
