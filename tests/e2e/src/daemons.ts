@@ -6,6 +6,12 @@ import { probeSocket } from '@udsipc/transport';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * How long a wait for a process to start or answer may take before it is called a hang. Not a
+ * speed check: a busy machine takes its time, and a test only fails if nothing happens at all.
+ */
+export const HANG_GUARD_MS = 120_000;
+
 /** The built entry points, as a user runs them. */
 export const SERVER_CLI = join(dirname(require.resolve('@udsipc/server/package.json')), 'dist', 'cli.js');
 export const MIGRATE_CLI = join(
@@ -45,7 +51,7 @@ export function node(script: string, args: string[], env: NodeJS.ProcessEnv = {}
 export async function waitForOutput(
   running: Running,
   predicate: (stdout: string, stderr: string) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = HANG_GUARD_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate(running.stdout(), running.stderr())) {
@@ -69,7 +75,7 @@ export async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM')
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once a live server is bound at `path` (a stale file left by a killed one does not count). */
-export async function waitForSocket(path: string, timeoutMs = 10_000): Promise<void> {
+export async function waitForSocket(path: string, timeoutMs = HANG_GUARD_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

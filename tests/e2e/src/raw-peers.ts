@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { decodeJsonReply, decodeReply, encodeJson } from '@udsipc/protocol';
 import { DatagramSocket, frameHeader, isBatch, unpackBatch } from '@udsipc/transport';
 import { ANY, type Expectation, type FuzzMessage, KNOWN_CODES, UNKNOWN_ID } from './fuzz.js';
+import { until } from './patience.js';
 
 const OPEN_BRACE = 0x7b;
 const CSTRING_RECORD = 1024;
@@ -45,23 +46,69 @@ function fromCString(record: Buffer): SeenReply {
   return { wire: 'cstring', code: 'ok', text: (reply.payload as { text: string }).text };
 }
 
-/** How many messages may still be sent, and until when: shared by all lanes of one run. */
+/**
+ * How many messages one lane sends: all of them, however long it takes. The last one waits until
+ * `mayFinish` holds, so whatever must happen while the fuzz is still going (a well-behaved client
+ * being served) happens before the fuzz ends, on a fast machine or a slow one.
+ */
 export class Budget {
   private remaining: number;
   constructor(
     count: number,
-    private readonly deadline: number,
+    private readonly mayFinish: () => boolean = () => true,
   ) {
     this.remaining = count;
   }
   take(): boolean {
-    if (this.remaining <= 0 || Date.now() > this.deadline) return false;
+    if (this.remaining <= 0) return false;
+    if (this.remaining === 1 && !this.mayFinish()) return false;
     this.remaining--;
     return true;
   }
   get left(): number {
     return this.remaining;
   }
+}
+
+/** Splits `total` messages over `lanes` lanes as evenly as can be, the first ones taking the remainder. */
+export function quotas(total: number, lanes: number): number[] {
+  const base = Math.floor(total / lanes);
+  return Array.from({ length: lanes }, (_, index) => base + (index < total % lanes ? 1 : 0));
+}
+
+/** What the fuzz loop needs of a lane, datagram or stream. */
+export interface FuzzLane {
+  readonly tally: Tally;
+  /** Replies still due (and, for a datagram lane, a message held back by congestion). */
+  readonly outstanding: number;
+  /** Messages of its budget not yet sent. */
+  readonly left: number;
+  /** Every message sent and answered, or no more can be (its connection was closed). */
+  readonly finished: boolean;
+  /** Sends what the budget allows now: its last message may have been waiting for the budget's condition. */
+  resume(): void;
+}
+
+/**
+ * Runs lanes until each has sent its whole budget and had every reply, however long that takes.
+ * Returns the replies still due: only a lane whose connection the server closed can leave some.
+ */
+export async function runToEnd(lanes: readonly FuzzLane[], label: string): Promise<number> {
+  const outstanding = () => lanes.reduce((sum, lane) => sum + lane.outstanding, 0);
+  await until(
+    () => {
+      for (const lane of lanes) lane.resume();
+      return lanes.every((lane) => lane.finished);
+    },
+    label,
+    () => ({
+      left: lanes.reduce((sum, lane) => sum + lane.left, 0),
+      outstanding: outstanding(),
+      replies: lanes.reduce((sum, lane) => sum + lane.tally.replies, 0),
+    }),
+    50,
+  );
+  return outstanding();
 }
 
 /** What one lane saw: per class sent, per code received, and every mismatch (the first 20 kept). */
@@ -134,14 +181,13 @@ export class Tally {
  * and the server's replies to it are not limited by its own receive queue. Replies come back in
  * order; those carrying a request id are matched by id, the others in order.
  */
-export class DatagramLane {
+export class DatagramLane implements FuzzLane {
   readonly tally = new Tally();
   private readonly socket: DatagramSocket;
   private readonly byId = new Map<string, { expected: Expectation; cls: string }>();
   private readonly inOrder: Array<{ expected: Expectation; cls: string }> = [];
   private blocked: FuzzMessage | undefined;
   private inFlight = 0;
-  private idle: (() => void) | undefined;
 
   constructor(
     private readonly next: () => FuzzMessage,
@@ -163,7 +209,15 @@ export class DatagramLane {
     return this.inFlight + (this.blocked ? 1 : 0);
   }
 
-  start(): void {
+  get left(): number {
+    return this.budget.left;
+  }
+
+  get finished(): boolean {
+    return this.budget.left === 0 && this.outstanding === 0;
+  }
+
+  resume(): void {
     this.pump();
   }
 
@@ -191,7 +245,6 @@ export class DatagramLane {
         else this.inOrder.push(entry);
       }
     }
-    if (this.outstanding === 0) this.idle?.();
   }
 
   private receive(datagram: Buffer): void {
@@ -219,20 +272,6 @@ export class DatagramLane {
       this.tally.check(reply, entry.expected, entry.cls);
     }
     this.pump();
-  }
-
-  /** Resolves once every message was sent and answered, or after `timeoutMs` (the rest count as lost). */
-  async drain(timeoutMs: number): Promise<number> {
-    if (this.outstanding > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        this.idle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.outstanding;
   }
 
   close(): void {
@@ -289,12 +328,11 @@ export function pingFrame(id: string): Buffer {
  * unanswered. Replies on a connection come back in order, so every reply, `?` ids included, is
  * matched to the request it answers.
  */
-export class StreamLane {
+export class StreamLane implements FuzzLane {
   readonly tally = new Tally();
   private readonly pending: Array<{ expected: Expectation; cls: string }> = [];
   private readonly reader: ReplyReader;
   private socket: Socket | undefined;
-  private idle: (() => void) | undefined;
   closed = false;
 
   constructor(
@@ -326,7 +364,6 @@ export class StreamLane {
     socket.on('error', () => {});
     socket.on('close', () => {
       this.closed = true;
-      this.idle?.();
     });
     // The first bytes fix the connection's framing (codec auto): a known-good opener.
     if (this.framing === 'json') {
@@ -355,24 +392,22 @@ export class StreamLane {
       socket.write(this.framing === 'json' ? frame(message.bytes) : message.bytes);
       this.track(message.cls, message.expect);
     }
-    if (this.pending.length === 0) this.idle?.();
+  }
+
+  resume(): void {
+    this.pump();
   }
 
   get outstanding(): number {
     return this.pending.length;
   }
 
-  async drain(timeoutMs: number): Promise<number> {
-    if (this.pending.length > 0 && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        this.idle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.pending.length;
+  get left(): number {
+    return this.budget.left;
+  }
+
+  get finished(): boolean {
+    return this.closed || (this.budget.left === 0 && this.pending.length === 0);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { StatsReply, TransportName } from '@udsipc/protocol';
 import { connectClient } from '@udsipc/transport';
-import { CLIENT_CLI, node, type Running, run, SERVER_CLI, sleep, stop } from './daemons.js';
+import { CLIENT_CLI, HANG_GUARD_MS, node, type Running, run, SERVER_CLI, sleep, stop } from './daemons.js';
 
 /** One line of the server's `--log-format json` output. */
 export type LogRecord = Record<string, unknown> & { level: number; event?: string; msg?: string };
@@ -55,7 +55,7 @@ export async function startJsonServer(
     pid: running.child.pid!,
     path,
     records: () => parseRecords(running.stdout()),
-    async waitForRecord(predicate, timeoutMs = 10_000) {
+    async waitForRecord(predicate, timeoutMs = HANG_GUARD_MS) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = parseRecords(running.stdout()).find(predicate);
@@ -96,7 +96,7 @@ export async function statsOf(
   path: string,
   replyDirectory: string,
 ): Promise<StatsReply> {
-  const client = await connectClient({ transport, path, replyDirectory, timeoutMs: 2_000, retries: 5 });
+  const client = await connectClient({ transport, path, replyDirectory, timeoutMs: 2_000, retries: 60 });
   try {
     return await client.request('stats', {});
   } finally {

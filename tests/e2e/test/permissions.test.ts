@@ -10,18 +10,27 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { TransportName } from '@udsipc/protocol';
+import { sendPathFor, type TransportName } from '@udsipc/protocol';
 import { DatagramSocket } from '@udsipc/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_CLI, node, type Running, run, SERVER_CLI, sleep, stop } from '../src/daemons.js';
+import { CLIENT_CLI, node, type Running, run, SERVER_CLI, stop } from '../src/daemons.js';
 import { isAlive } from '../src/migration-harness.js';
+import { PATIENT_FLAGS, until } from '../src/patience.js';
 import { type JsonServer, startJsonServer, stopWellBehaved } from '../src/server-process.js';
 import { makeTempDir } from '../src/temp-dir.js';
 
 const NOBODY_UID = 65_534;
 const NOBODY_GID = 65_534;
 const SHARED_GROUP = 'udsipc-test';
-const REPLY_SOCKET = /^c-(\d+)-[0-9a-f]{12}\.sock$/;
+const REPLY_SOCKET = /^c-(\d+)-[0-9a-f]{12}(?:\.tx)?\.sock$/;
+/** Only a hang should reach this: the tests wait for replies and exits, however long they take. */
+const TEST_TIMEOUT_MS = 120_000;
+/**
+ * Request flags for a client that must be refused. A refusal (EACCES) is retried until the request's
+ * time is up, (retries + 1) × timeout: a short one ends it sooner, and the outcome is the same
+ * refusal however fast the machine, only the number of attempts varies.
+ */
+const REFUSED_FLAGS = ['--timeout', '500', '--retries', '0'];
 
 /** Why clients cannot be run as another user here, or undefined when they can. */
 function otherUserUnavailable(): string | undefined {
@@ -97,7 +106,7 @@ describe.skipIf(otherUserMissing !== undefined).each(['dgram', 'stream'] as cons
     });
 
     /** `udsipc-client send` as nobody, optionally with supplementary groups. */
-    const sendAsNobody = (path: string, groups: number[] = []) =>
+    const sendAsNobody = (path: string, flags: readonly string[], groups: number[] = []) =>
       finished(
         run(
           'setpriv',
@@ -117,10 +126,7 @@ describe.skipIf(otherUserMissing !== undefined).each(['dgram', 'stream'] as cons
             path,
             '--reply-dir',
             replies,
-            '--retries',
-            '0',
-            '--timeout',
-            '500',
+            ...flags,
             '--json',
           ],
           { XDG_RUNTIME_DIR: '' },
@@ -138,30 +144,44 @@ describe.skipIf(otherUserMissing !== undefined).each(['dgram', 'stream'] as cons
       expect(JSON.parse(result.stdout)).toEqual({ text: 'across users' });
     };
 
-    it('is refused at the default mode 0600 and served at 0666', async () => {
-      const privatePath = join(dir, 'private.sock');
-      const publicPath = join(dir, 'public.sock');
-      await server(transport, privatePath);
-      await server(transport, publicPath, ['--mode', '0666']);
-      expect(statSync(privatePath).mode & 0o777).toBe(0o600);
-      expect(statSync(publicPath).mode & 0o777).toBe(0o666);
-      const [refused, served] = await Promise.all([sendAsNobody(privatePath), sendAsNobody(publicPath)]);
-      expectRefused(refused);
-      expectServed(served);
-    }, 20_000);
+    it(
+      'is refused at the default mode 0600 and served at 0666',
+      async () => {
+        const privatePath = join(dir, 'private.sock');
+        const publicPath = join(dir, 'public.sock');
+        await server(transport, privatePath);
+        await server(transport, publicPath, ['--mode', '0666']);
+        expect(statSync(privatePath).mode & 0o777).toBe(0o600);
+        expect(statSync(publicPath).mode & 0o777).toBe(0o666);
+        const [refused, served] = await Promise.all([
+          sendAsNobody(privatePath, REFUSED_FLAGS),
+          sendAsNobody(publicPath, PATIENT_FLAGS),
+        ]);
+        expectRefused(refused);
+        expectServed(served);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it("at 0660 serves a member of the socket's group and refuses anyone else", async () => {
-      const gid = groupId(SHARED_GROUP);
-      const path = join(dir, 'group.sock');
-      // The server runs with the shared group as its own, as the deploy unit's Group= does: the socket is created with it.
-      await server(transport, path, ['--mode', '0660'], ['setpriv', `--regid=${gid}`, '--keep-groups']);
-      const stats = statSync(path);
-      expect(stats.mode & 0o777).toBe(0o660);
-      expect(stats.gid).toBe(gid);
-      const [member, outsider] = await Promise.all([sendAsNobody(path, [gid]), sendAsNobody(path)]);
-      expectServed(member);
-      expectRefused(outsider);
-    }, 20_000);
+    it(
+      "at 0660 serves a member of the socket's group and refuses anyone else",
+      async () => {
+        const gid = groupId(SHARED_GROUP);
+        const path = join(dir, 'group.sock');
+        // The server runs with the shared group as its own, as the deploy unit's Group= does: the socket is created with it.
+        await server(transport, path, ['--mode', '0660'], ['setpriv', `--regid=${gid}`, '--keep-groups']);
+        const stats = statSync(path);
+        expect(stats.mode & 0o777).toBe(0o660);
+        expect(stats.gid).toBe(gid);
+        const [member, outsider] = await Promise.all([
+          sendAsNobody(path, PATIENT_FLAGS, [gid]),
+          sendAsNobody(path, REFUSED_FLAGS),
+        ]);
+        expectServed(member);
+        expectRefused(outsider);
+      },
+      TEST_TIMEOUT_MS,
+    );
   },
 );
 
@@ -259,7 +279,7 @@ describe('the server refuses an unsafe or impossible socket path: one stderr lin
         expect(() => lstatSync(path), path).toThrow();
       }
     },
-    30_000,
+    TEST_TIMEOUT_MS,
   );
 });
 
@@ -273,7 +293,8 @@ describe('datagram reply sockets of udsipc-client', () => {
 
   /** A `udsipc-client run` with no reply directory given: it picks the per-user default. */
   const runClient = (env: NodeJS.ProcessEnv, extra: string[] = []) => {
-    const client = node(CLIENT_CLI, ['run', '--socket', serverPath, '--interval', '20', '--json', ...extra], {
+    const args = ['run', '--socket', serverPath, '--interval', '20', '--json', ...PATIENT_FLAGS, ...extra];
+    const client = node(CLIENT_CLI, args, {
       UDSIPC_REPLY_DIR: '',
       ...env,
     });
@@ -289,19 +310,23 @@ describe('datagram reply sockets of udsipc-client', () => {
     }
   };
 
-  /** Waits until the client has bound its reply socket and been answered at least once. */
-  const answered = async (client: Running) => {
-    const deadline = Date.now() + 5_000;
-    while (!client.stdout().includes('"reply"')) {
-      if (Date.now() > deadline) throw new Error(`no reply: ${client.stdout()} ${client.stderr()}`);
-      if (client.child.exitCode !== null) throw new Error(`client exited: ${client.stderr()}`);
-      await sleep(20);
-    }
-  };
+  /** Waits until the client has bound its reply socket and been answered at least once, however long that takes. */
+  const answered = (client: Running) =>
+    until(
+      () => {
+        if (client.stdout().includes('"reply"')) return true;
+        if (client.child.exitCode !== null) throw new Error(`client exited: ${client.stderr()}`);
+        return false;
+      },
+      `a first reply to client ${client.child.pid}`,
+      () => client.stderr(),
+    );
 
-  /** The one reply socket of process `pid` in `directory`, once the client has been answered. */
+  /** The one reply socket of process `pid` in `directory` (not the one it sends from), once answered. */
   const ownSocket = (directory: string, pid: number) => {
-    const mine = replySocketsIn(directory).filter((name) => Number(REPLY_SOCKET.exec(name)![1]) === pid);
+    const mine = replySocketsIn(directory).filter(
+      (name) => !name.endsWith('.tx.sock') && Number(REPLY_SOCKET.exec(name)![1]) === pid,
+    );
     expect(mine, `reply sockets of ${pid} in ${directory}`).toHaveLength(1);
     const path = join(directory, mine[0]!);
     expect(lstatSync(path).isSocket()).toBe(true);
@@ -315,68 +340,84 @@ describe('datagram reply sockets of udsipc-client', () => {
     expect(summary.replied).toBe(summary.sent);
   };
 
-  it('are per user: in $XDG_RUNTIME_DIR/udsipc when it is set, else in a 0700 <tmpdir>/udsipc-<uid>; removed on exit, SIGINT and SIGTERM', async () => {
-    const uid = process.getuid!();
-    const xdg = join(dir, 'xdg');
-    mkdirSync(xdg, { mode: 0o700 });
-    const tmp = join(dir, 'tmp');
-    mkdirSync(tmp, { mode: 0o700 });
-    // Left too open by someone: the client tightens it to 0700 before binding in it.
-    mkdirSync(join(tmp, `udsipc-${uid}`), { mode: 0o755 });
-    chmodSync(join(tmp, `udsipc-${uid}`), 0o755);
-    const inXdg = join(xdg, 'udsipc');
-    const inTmp = join(tmp, `udsipc-${uid}`);
+  it(
+    'are per user: in $XDG_RUNTIME_DIR/udsipc when it is set, else in a 0700 <tmpdir>/udsipc-<uid>; removed on exit, SIGINT and SIGTERM',
+    async () => {
+      const uid = process.getuid!();
+      const xdg = join(dir, 'xdg');
+      mkdirSync(xdg, { mode: 0o700 });
+      const tmp = join(dir, 'tmp');
+      mkdirSync(tmp, { mode: 0o700 });
+      // Left too open by someone: the client tightens it to 0700 before binding in it.
+      mkdirSync(join(tmp, `udsipc-${uid}`), { mode: 0o755 });
+      chmodSync(join(tmp, `udsipc-${uid}`), 0o755);
+      const inXdg = join(xdg, 'udsipc');
+      const inTmp = join(tmp, `udsipc-${uid}`);
 
-    const xdgClient = runClient({ XDG_RUNTIME_DIR: xdg, TMPDIR: tmp });
-    const tmpClient = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp });
-    const counted = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp }, ['--count', '25']);
-    await Promise.all([answered(xdgClient), answered(tmpClient), answered(counted)]);
-    const xdgSocket = ownSocket(inXdg, xdgClient.child.pid!);
-    const tmpSocket = ownSocket(inTmp, tmpClient.child.pid!);
-    const countedSocket = ownSocket(inTmp, counted.child.pid!);
-    expect(statSync(inXdg).mode & 0o777).toBe(0o700);
-    expect(statSync(inTmp).mode & 0o777).toBe(0o700);
-    expect(replySocketsIn(join(tmp))).toEqual([]);
+      const xdgClient = runClient({ XDG_RUNTIME_DIR: xdg, TMPDIR: tmp });
+      const tmpClient = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp });
+      const counted = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp }, ['--count', '25']);
+      await Promise.all([answered(xdgClient), answered(tmpClient), answered(counted)]);
+      const xdgSocket = ownSocket(inXdg, xdgClient.child.pid!);
+      const tmpSocket = ownSocket(inTmp, tmpClient.child.pid!);
+      const countedSocket = ownSocket(inTmp, counted.child.pid!);
+      expect(statSync(inXdg).mode & 0o777).toBe(0o700);
+      expect(statSync(inTmp).mode & 0o777).toBe(0o700);
+      expect(replySocketsIn(join(tmp))).toEqual([]);
 
-    expect(await counted.exited, counted.stderr()).toBe(0); // ends by itself after 25 requests
-    await stopped(xdgClient, 'SIGTERM');
-    await stopped(tmpClient, 'SIGINT');
-    for (const path of [xdgSocket, tmpSocket, countedSocket]) expect(() => lstatSync(path), path).toThrow();
-  }, 20_000);
+      expect(await counted.exited, counted.stderr()).toBe(0); // ends by itself after 25 requests
+      await stopped(xdgClient, 'SIGTERM');
+      await stopped(tmpClient, 'SIGINT');
+      for (const path of [xdgSocket, tmpSocket, countedSocket]) expect(() => lstatSync(path), path).toThrow();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('left behind by kill -9 are swept by the next client; a live one, or anything not a stale reply socket, never is', async () => {
-    const replies = join(dir, 'replies');
-    const env = { UDSIPC_REPLY_DIR: replies };
-    const live = runClient(env);
-    const victim = runClient(env);
-    await Promise.all([answered(live), answered(victim)]);
-    const liveSocket = ownSocket(replies, live.child.pid!);
-    const staleSocket = ownSocket(replies, victim.child.pid!);
-    victim.child.kill('SIGKILL');
-    await victim.exited;
-    expect(lstatSync(staleSocket).isSocket()).toBe(true);
-    // Named like reply sockets but not stale ones: a socket someone is bound to, and a plain file.
-    const bound = new DatagramSocket(() => {});
-    const boundPath = join(replies, 'c-1-aaaaaaaaaaaa.sock');
-    expect(bound.bind(boundPath)).toBeUndefined();
-    const plain = join(replies, 'c-2-bbbbbbbbbbbb.sock');
-    writeFileSync(plain, 'not a socket');
-    const other = join(replies, 'notes.txt');
-    writeFileSync(other, 'mine');
-    try {
-      const next = node(CLIENT_CLI, ['send', 'after the kill', '--socket', serverPath, '--json'], env);
-      children.push(next);
-      expect(await next.exited, next.stderr()).toBe(0);
-      expect(() => lstatSync(staleSocket)).toThrow();
-      for (const path of [liveSocket, boundPath, plain, other]) expect(lstatSync(path), path).toBeTruthy();
-      // Nothing of the one-shot client is left either.
-      expect(replySocketsIn(replies).sort()).toEqual(
-        [liveSocket, boundPath, plain].map((path) => path.slice(replies.length + 1)).sort(),
-      );
-      await stopped(live, 'SIGTERM');
-      expect(() => lstatSync(liveSocket)).toThrow();
-    } finally {
-      bound.close();
-    }
-  }, 20_000);
+  it(
+    'left behind by kill -9 are swept by the next client; a live one, or anything not a stale reply socket, never is',
+    async () => {
+      const replies = join(dir, 'replies');
+      const env = { UDSIPC_REPLY_DIR: replies };
+      const live = runClient(env);
+      const victim = runClient(env);
+      await Promise.all([answered(live), answered(victim)]);
+      const liveSocket = ownSocket(replies, live.child.pid!);
+      const staleSocket = ownSocket(replies, victim.child.pid!);
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      expect(lstatSync(staleSocket).isSocket()).toBe(true);
+      // Named like reply sockets but not stale ones: a socket someone is bound to, and a plain file.
+      const bound = new DatagramSocket(() => {});
+      const boundPath = join(replies, 'c-1-aaaaaaaaaaaa.sock');
+      expect(bound.bind(boundPath)).toBeUndefined();
+      const plain = join(replies, 'c-2-bbbbbbbbbbbb.sock');
+      writeFileSync(plain, 'not a socket');
+      const other = join(replies, 'notes.txt');
+      writeFileSync(other, 'mine');
+      try {
+        const next = node(
+          CLIENT_CLI,
+          ['send', 'after the kill', '--socket', serverPath, '--json', ...PATIENT_FLAGS],
+          env,
+        );
+        children.push(next);
+        expect(await next.exited, next.stderr()).toBe(0);
+        // The killed client's two sockets (replies, and the one it sent from) are both swept.
+        expect(() => lstatSync(staleSocket)).toThrow();
+        expect(() => lstatSync(sendPathFor(staleSocket))).toThrow();
+        const kept = [liveSocket, sendPathFor(liveSocket), boundPath, plain];
+        for (const path of [...kept, other]) expect(lstatSync(path), path).toBeTruthy();
+        // Nothing of the one-shot client is left either.
+        expect(replySocketsIn(replies).sort()).toEqual(
+          kept.map((path) => path.slice(replies.length + 1)).sort(),
+        );
+        await stopped(live, 'SIGTERM');
+        expect(() => lstatSync(liveSocket)).toThrow();
+        expect(() => lstatSync(sendPathFor(liveSocket))).toThrow();
+      } finally {
+        bound.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
