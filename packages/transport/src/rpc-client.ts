@@ -244,9 +244,21 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
 
   private sweepTimeouts(): void {
     const now = Date.now();
+    const expired: Pending[] = [];
     for (const entry of this.pending.values()) {
-      if (!entry.waitingToResend && entry.replyDeadline <= now)
-        this.attemptFailed(entry, 'TIMEOUT', 'TIMEOUT');
+      if (!entry.waitingToResend && entry.replyDeadline <= now) expired.push(entry);
+    }
+    if (expired.length > 0) {
+      // A process that was starved of CPU runs its timers before it reads its sockets, so a reply
+      // may be waiting already: decide in the check phase, after this turn's I/O was read.
+      setImmediate(() => {
+        for (const entry of expired) {
+          const current = this.pending.get(entry.id) === entry;
+          if (current && !entry.waitingToResend && entry.replyDeadline <= now) {
+            this.attemptFailed(entry, 'TIMEOUT', 'TIMEOUT');
+          }
+        }
+      });
     }
     if (this.pending.size === 0) {
       clearInterval(this.sweepTimer);
