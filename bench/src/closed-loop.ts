@@ -1,18 +1,19 @@
+import { timeIsUp } from './phase-end.js';
 import type { PhaseResult, PhaseSpec } from './plan.js';
 import { latencyPercentiles, warmupOf } from './stats.js';
 
 /**
  * The closed loop of the Node baselines, the same discipline as udsipc-client's runner: `window`
  * requests in flight, the next issued as soon as one completes, until `maxCount` were issued or
- * `maxMs` passed; the first warmupOf(maxCount) are left out. Both baselines answer in order (one
- * stream connection; one datagram queue per direction), so replies are matched first-in first-out.
+ * its time is up (phase-end.ts); the first warmupOf(maxCount) are left out. Both baselines answer
+ * in order (one stream connection; one datagram queue per direction), so replies are matched
+ * first-in first-out.
  * `issue(n)` must send n requests; replies are reported with `replied(n)`.
  */
 export class ClosedLoop {
   private readonly started: Float64Array;
   private readonly latencies: Float64Array;
   private readonly warmup: number;
-  private readonly deadline: bigint;
   private readonly origin = process.hrtime.bigint();
   private issued = 0;
   private completed = 0;
@@ -33,13 +34,11 @@ export class ClosedLoop {
     this.started = new Float64Array(spec.maxCount);
     this.latencies = new Float64Array(spec.maxCount);
     this.warmup = warmupOf(spec.maxCount);
-    this.deadline = this.origin + BigInt(spec.maxMs) * 1_000_000n;
   }
 
   /** µs since the loop was made, from the same clock as the runner's (process.hrtime.bigint). */
-  private now(): { us: number; raw: bigint } {
-    const raw = process.hrtime.bigint();
-    return { us: Number(raw - this.origin) / 1_000, raw };
+  private now(): number {
+    return Number(process.hrtime.bigint() - this.origin) / 1_000;
   }
 
   start(): Promise<PhaseResult> {
@@ -53,7 +52,7 @@ export class ClosedLoop {
 
   /** `count` replies arrived, in order. */
   replied(count: number): void {
-    const { us } = this.now();
+    const us = this.now();
     for (let i = 0; i < count && this.completed < this.issued; i++) {
       const index = this.completed++;
       if (index >= this.warmup) {
@@ -66,8 +65,8 @@ export class ClosedLoop {
 
   private fill(): void {
     if (!this.stopped) {
-      const { us, raw } = this.now();
-      if (raw > this.deadline) this.stopped = true;
+      const us = this.now();
+      if (timeIsUp(this.spec, us / 1_000, this.samples)) this.stopped = true;
       const room = Math.min(this.spec.window - this.inFlight, this.spec.maxCount - this.issued);
       if (room > 0 && !this.stopped) {
         for (let i = 0; i < room; i++) {

@@ -6,8 +6,9 @@ import { parseArgs } from 'node:util';
 import { renderChart } from './chart.js';
 import { describeMachine } from './machine.js';
 import { type BenchProfile, FULL_PROFILE, QUICK_PROFILE } from './plan.js';
+import { migrationRunsTable, migrationTable, restartTable } from './recovery-tables.js';
 import { type BenchResults, runBench, SELECTABLE, selected } from './run-bench.js';
-import { migrationTable, pingpongTable, pipelinedTable, scaleTable, targetLines } from './table.js';
+import { pingpongTable, pipelinedTable, scaleTable, targetLines } from './table.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEFAULT_OUT = join(REPO_ROOT, 'bench-results');
@@ -17,7 +18,8 @@ const USAGE = `Usage: pnpm bench [-- options]
 
 Measures udsipc stream and datagram against the project's own C ping-pong program (compiled
 with cc at bench time; skipped with a message without a compiler), a plain node:net NDJSON echo
-and a raw unix-dgram echo; then 1,000 clients against one server; then the live-migration pause.
+and a raw unix-dgram echo; then 1,000 clients against one server; then how soon clients waiting
+through a graceful restart are answered; then the live-migration pause, idle and under load.
 Each row: a fresh server process, its client in another process, warm-up excluded, median of
 N runs [min–max], ratios to the matching baseline and to the C program beside it.
 
@@ -25,11 +27,13 @@ Options:
   --runs N       runs per row (default 5; 1 with --quick)
   --only LIST    comma-separated rows: c-stream, c-dgram, net-ndjson, raw-dgram, udsipc-stream,
                  udsipc-dgram, scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram,
-                 scale-net-ndjson, migration-dgram, migration-stream; a family before a dash
-                 selects all of it (c, udsipc, scale, migration)
+                 scale-net-ndjson, restart-dgram, restart-stream, migration-dgram,
+                 migration-stream, migration-load-dgram, migration-load-stream; a family before
+                 a dash selects all of it (c, udsipc, scale, restart, migration, migration-load)
   --out DIR      where bench-results.json and chart.svg are written
                  (default bench-results/ at the repository root)
-  --quick        smoke mode: one run, 64 B only, tiny counts, 2×5 scale clients, no migration
+  --quick        smoke mode: one run, 64 B only, tiny counts, 2×5 scale clients, no restart
+                 and no migration rows
   -h, --help     print this help and exit
 
 Progress goes to stderr, the tables to stdout. Exit 0 when every selected row ran (a MISS is a
@@ -119,16 +123,41 @@ function report(results: BenchResults, outDir: string): string {
       scaleTable(results.scale),
     );
   }
-  if (results.migration.length > 0) {
+  if (results.restart.length > 0) {
+    const { processes, clientsPerProcess, window, downMs } = results.profile.restart;
     sections.push(
       '',
-      'Live migration (udsipc-migrate dump, then restore at once; idle server): pause = unreachable window,',
-      'restore→reply = from the start of criu restore to the first reply.',
-      migrationTable(results.migration),
+      `Restart: ${processes * clientsPerProcess} clients in ${processes} processes, ${window} echoes in flight each; ` +
+        `the server gets SIGTERM, ${downMs} ms`,
+      'later a new one starts on the same path, and each client waits for what it has outstanding. p50/p99/max',
+      "over clients (median of runs) = from the new socket going live (inotify, or the server's own log line if",
+      "earlier; one monotonic clock) to that client's first reply; noticed = live to the slowest client process",
+      'seeing the new socket through its own inotify watch; outage = SIGTERM to live. lost = sent − answered;',
+      "twice = echo executions (old server's + new one's) − requests.",
+      restartTable(results.restart),
     );
   }
-  if (results.rows.length > 0) {
-    sections.push('', 'Targets (medians of this run):', targetLines(results.targets));
+  if (results.migration.length > 0) {
+    const load = results.profile.migrationLoad;
+    sections.push(
+      '',
+      'Live migration (udsipc-migrate dump, then restore at once; a fresh server each run): pause = unreachable',
+      'window, from the quiesce to the first reply after restore; restore→reply = from the start of criu restore to',
+      "that reply (udsipc-migrate's ping); live→reply = its part after the restored server bound its path again, the",
+      'rest being criu restore and the resume; hand-over = pause − quiesce − dump − restore→reply (mostly',
+      'udsipc-migrate restore starting: node and `criu check`). Under load: ' +
+        `${load.processes * load.clientsPerProcess} clients, ${load.window} echoes in flight each,`,
+      `from ${load.progress} replies each before the dump to ${load.progress} more after the restore; lost = sent − ` +
+        'answered (each reply',
+      'checked against its request); twice = echo executions − requests.',
+      migrationTable(results.migration),
+    );
+    if (results.migration.some((row) => row.runs.length > 0)) {
+      sections.push('', 'Per run:', migrationRunsTable(results.migration));
+    }
+  }
+  if (results.targets.length > 0) {
+    sections.push('', 'Targets (medians, or totals, of this run):', targetLines(results.targets));
   }
   const where = relative(process.cwd(), outDir) || '.';
   sections.push(
@@ -143,9 +172,12 @@ function brokenRows(results: BenchResults): string[] {
   return [
     ...results.rows.filter((row) => row.runs.length === 0).map((row) => `${row.label} ${row.payload.label}`),
     ...results.scale.filter((row) => row.runs.length === 0).map((row) => `scale ${row.label}`),
+    ...results.restart
+      .filter((row) => !row.skipped && row.runs.length === 0)
+      .map((row) => `restart ${row.mode}`),
     ...results.migration
       .filter((row) => !row.skipped && row.runs.length === 0)
-      .map((row) => `migration ${row.mode}`),
+      .map((row) => `migration ${row.label}`),
   ];
 }
 

@@ -2,6 +2,7 @@
  * What is measured: the transports, payloads and phases of `pnpm bench`, and the shapes every
  * client process (C, Node baselines, udsipc) reports in.
  */
+import { capMsOf, minMeasuredOf } from './phase-end.js';
 
 export const TRANSPORT_IDS = [
   'c-stream',
@@ -65,12 +66,18 @@ export function payloadsFor(kind: SocketKind): Payload[] {
   ];
 }
 
-/** One closed-loop phase: `window` requests in flight until `maxCount` were issued or `maxMs` passed. */
+/**
+ * One closed-loop phase: `window` requests in flight until `maxCount` were issued, or until `maxMs`
+ * passed once at least `minMeasured` requests past the warm-up were measured, or at the latest
+ * until `capMs` passed (see phase-end.ts).
+ */
 export interface PhaseSpec {
   name: PhaseName;
   window: number;
   maxCount: number;
   maxMs: number;
+  minMeasured: number;
+  capMs: number;
 }
 
 export type PhaseName = 'warmup' | 'pingpong' | 'w8' | 'w64';
@@ -133,6 +140,16 @@ export interface BenchProfile {
   payloads: PayloadId[];
   budgets: Record<BudgetKey, PhaseBudget>;
   scale: { processes: number; clientsPerProcess: number; warmupMs: number; measureMs: number };
+  /**
+   * Migration under load: load processes of udsipc clients keeping `window` echoes in flight each;
+   * every client must have `progress` replies before the dump and again after the restore.
+   */
+  migrationLoad: { processes: number; clientsPerProcess: number; window: number; progress: number };
+  /**
+   * Restart: as many clients, waiting through `downMs` between the old server's exit and the new
+   * one's start; every client must have had `progress` replies before the old server is stopped.
+   */
+  restart: { processes: number; clientsPerProcess: number; window: number; progress: number; downMs: number };
 }
 
 /**
@@ -169,6 +186,12 @@ export const FULL_PROFILE: Omit<BenchProfile, 'runs'> = {
     },
   },
   scale: { processes: 4, clientsPerProcess: 250, warmupMs: 250, measureMs: 750 },
+  // Three processes of one client with 64 in flight, as tests/e2e's loaded migration cycles.
+  migrationLoad: { processes: 3, clientsPerProcess: 1, window: 64, progress: 1_000 },
+  // 100 clients, so p99 is not simply the slowest one. 500 ms of outage: by then a waiting
+  // request's back-off (@udsipc/transport DEFAULT_RETRY_BACKOFF: 25 ms doubling, jittered) has
+  // grown past 100 ms, so only a client that notices the new socket at once can meet the target.
+  restart: { processes: 4, clientsPerProcess: 25, window: 4, progress: 20, downMs: 500 },
 };
 
 /** The smoke run: one run, 64 B only, tiny counts; a second or two of measuring in all. */
@@ -185,14 +208,23 @@ export const QUICK_PROFILE: Omit<BenchProfile, 'runs'> = {
     },
   },
   scale: { processes: 2, clientsPerProcess: 5, warmupMs: 50, measureMs: 150 },
+  // Neither runs with --quick (they take seconds a run); kept for the shape of the results.
+  migrationLoad: FULL_PROFILE.migrationLoad,
+  restart: FULL_PROFILE.restart,
 };
+
+function phaseSpec(name: PhaseName, window: number, bounds: { maxCount: number; maxMs: number }): PhaseSpec {
+  // The warm-up phase reports nothing: its time budget alone may end it.
+  const minMeasured = name === 'warmup' ? 0 : minMeasuredOf(bounds.maxCount);
+  return { name, window, ...bounds, minMeasured, capMs: capMsOf(bounds.maxMs) };
+}
 
 export function phasesFor(budget: PhaseBudget): PhaseSpec[] {
   const phases: PhaseSpec[] = [
-    { name: 'warmup', window: 8, ...budget.warmup },
-    { name: 'pingpong', window: 1, ...budget.pingpong },
-    { name: 'w8', window: 8, ...budget.w8 },
+    phaseSpec('warmup', 8, budget.warmup),
+    phaseSpec('pingpong', 1, budget.pingpong),
+    phaseSpec('w8', 8, budget.w8),
   ];
-  if (budget.w64) phases.push({ name: 'w64', window: 64, ...budget.w64 });
+  if (budget.w64) phases.push(phaseSpec('w64', 64, budget.w64));
   return phases;
 }

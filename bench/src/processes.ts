@@ -116,15 +116,20 @@ export async function stopChild(child: Child, graceMs = 2_000): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Whether a socket file is at `path` with a process bound to it. */
+export function isLiveSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket() && probeSocket(path) === 'live';
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves once a live server is bound at `path`; fails if the process exits or time runs out. */
 export async function waitForSocket(child: Child, path: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      if (lstatSync(path).isSocket() && probeSocket(path) === 'live') return;
-    } catch {
-      // Not there yet.
-    }
+    if (isLiveSocket(path)) return;
     if (!isRunning(child)) {
       throw new Error(
         `${child.name} exited before listening: ${child.stderr().trim() || child.stdout().trim()}`,

@@ -88,7 +88,11 @@ function clientCommand(
   switch (transport) {
     case 'c-stream':
     case 'c-dgram': {
-      const plan = spec.phases.map((phase) => `${phase.window}:${phase.maxCount}:${phase.maxMs}`).join(',');
+      const plan = spec.phases
+        .map(
+          (phase) => `${phase.window}:${phase.maxCount}:${phase.maxMs}:${phase.minMeasured}:${phase.capMs}`,
+        )
+        .join(',');
       const replyPath = join(spec.replyDir, `c-${run}.sock`);
       return [ctx.cBinary!, ['client', info.kind, spec.socket, replyPath, String(spec.size), plan]];
     }

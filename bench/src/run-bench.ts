@@ -3,36 +3,39 @@ import { join } from 'node:path';
 import { buildPingpong } from './c/build.js';
 import { type MachineInfo, machineInfo, roundedLoad } from './machine.js';
 import {
+  describeMigrationRun,
   type MigrationRow,
   measureMigrationRun,
+  migrationLabel,
   migrationUnavailable,
   summarizeMigration,
 } from './migration.js';
-import {
-  type BenchProfile,
-  budgetKey,
-  payloadsFor,
-  phasesFor,
-  type SocketKind,
-  TRANSPORT_IDS,
-  TRANSPORTS,
-} from './plan.js';
+import { type BenchProfile, budgetKey, payloadsFor, phasesFor, TRANSPORT_IDS, TRANSPORTS } from './plan.js';
 import { scratchDirectory } from './processes.js';
+import { recoveryTargets } from './recovery-targets.js';
+import { describeRestartRun, measureRestartRun, type RestartRow, summarizeRestart } from './restart.js';
 import { measureRun, type RowContext, type RowResult, type RunSample, summarize } from './rows.js';
 import { measureScaleRun, SCALE_LABELS, type ScaleRow, summarizeScale } from './scale.js';
 import type { ScaleTarget } from './scale-client.js';
 import { formatNumber, formatRate } from './table.js';
 import { checkTargets, type TargetCheck } from './target-checks.js';
 
-/** Everything `--only` can name; a prefix before a dash selects a family (c, udsipc, scale, migration). */
+/**
+ * Everything `--only` can name; a prefix before a dash selects a family (c, udsipc, scale, restart,
+ * migration, migration-load).
+ */
 export const SELECTABLE = [
   ...TRANSPORT_IDS,
   'scale-udsipc-dgram',
   'scale-udsipc-stream',
   'scale-raw-dgram',
   'scale-net-ndjson',
+  'restart-dgram',
+  'restart-stream',
   'migration-dgram',
   'migration-stream',
+  'migration-load-dgram',
+  'migration-load-stream',
 ] as const;
 export type Selectable = (typeof SELECTABLE)[number];
 
@@ -41,7 +44,8 @@ export function selected(name: Selectable, only: readonly string[] | undefined):
 }
 
 export interface BenchResults {
-  schema: 1;
+  /** 2: phases carry minMeasured/capMs, migration rows loaded/label and more fields, restart rows. */
+  schema: 2;
   startedAt: string;
   elapsedS: number;
   machine: MachineInfo;
@@ -51,6 +55,7 @@ export interface BenchResults {
   skipped: { name: string; reason: string }[];
   rows: RowResult[];
   scale: ScaleRow[];
+  restart: RestartRow[];
   migration: MigrationRow[];
   targets: TargetCheck[];
 }
@@ -75,7 +80,8 @@ function message(error: unknown): string {
 
 /**
  * The whole bench: every selected row, `runs` times, interleaved (run 1 of every row, then run 2 …)
- * so slow drifts of the machine spread over all rows alike; then the scale rows, then migration.
+ * so slow drifts of the machine spread over all rows alike; then the scale rows, the restart rows,
+ * then migration (idle and under load).
  */
 export async function runBench(
   profile: BenchProfile,
@@ -174,38 +180,12 @@ export async function runBench(
   }
   for (const row of scale) row.summary = summarizeScale(row.runs);
 
-  const modes = (['dgram', 'stream'] as const).filter((mode) => selected(`migration-${mode}`, only));
-  const unavailable = profile.quick
-    ? 'not run with --quick'
-    : modes.length > 0
-      ? migrationUnavailable()
-      : undefined;
-  const migration: MigrationRow[] = modes.map((mode: SocketKind) => ({
-    mode,
-    ...(unavailable ? { skipped: unavailable } : {}),
-    runs: [],
-    failures: [],
-    summary: {},
-  }));
-  if (unavailable && modes.length > 0) say(`SKIPPED live migration: ${unavailable}`);
-  for (let run = 1; run <= profile.runs && !unavailable; run++) {
-    for (const row of migration) {
-      const name = `run ${run}/${profile.runs} · migration · ${row.mode}`;
-      try {
-        const sample = await measureMigrationRun(scratch, row.mode, run);
-        row.runs.push(sample);
-        say(`${name} · pause ${sample.pauseMs} ms · restore→reply ${sample.restoreToReplyMs} ms`);
-      } catch (error) {
-        row.failures.push(message(error));
-        say(`${name} · FAILED: ${message(error)}`);
-      }
-    }
-  }
-  for (const row of migration) row.summary = summarizeMigration(row.runs);
+  const restart = await runRestartRows(ctx, profile, only, say);
+  const migration = await runMigrationRows(ctx, profile, only, say);
 
   machine.loadAtEnd = roundedLoad();
   return {
-    schema: 1,
+    schema: 2,
     startedAt: new Date(started).toISOString(),
     elapsedS: Math.round((Date.now() - started) / 100) / 10,
     machine,
@@ -215,7 +195,94 @@ export async function runBench(
     skipped,
     rows,
     scale,
+    restart,
     migration,
-    targets: checkTargets(rows),
+    targets: [...(rows.length > 0 ? checkTargets(rows) : []), ...recoveryTargets(migration, restart)],
   };
+}
+
+const MODES = ['dgram', 'stream'] as const;
+
+/** The restart rows, `runs` times each, interleaved by run; not with --quick (seconds a run). */
+async function runRestartRows(
+  ctx: RowContext,
+  profile: BenchProfile,
+  only: readonly string[] | undefined,
+  say: Progress,
+): Promise<RestartRow[]> {
+  const { processes, clientsPerProcess } = profile.restart;
+  const skipped = profile.quick ? 'not run with --quick' : undefined;
+  const rows: RestartRow[] = MODES.filter((mode) => selected(`restart-${mode}`, only)).map((mode) => ({
+    mode,
+    clients: processes * clientsPerProcess,
+    processes,
+    ...(skipped ? { skipped } : {}),
+    runs: [],
+    failures: [],
+    summary: summarizeRestart([]),
+  }));
+  if (skipped && rows.length > 0) say(`SKIPPED restart: ${skipped}`);
+  for (let run = 1; run <= profile.runs && !skipped; run++) {
+    for (const row of rows) {
+      const name = `run ${run}/${profile.runs} · restart · ${row.mode} × ${row.clients}`;
+      try {
+        const sample = await measureRestartRun(ctx.scratch, ctx.replyDir, row.mode, run, profile.restart);
+        row.runs.push(sample);
+        say(`${name} · ${describeRestartRun(sample)}`);
+      } catch (error) {
+        row.failures.push(message(error));
+        say(`${name} · FAILED: ${message(error)}`);
+      }
+    }
+  }
+  for (const row of rows) row.summary = summarizeRestart(row.runs);
+  return rows;
+}
+
+/**
+ * The migration rows, idle and under load, `runs` times each, interleaved by run; they need root
+ * and a working criu, and are not run with --quick.
+ */
+async function runMigrationRows(
+  ctx: RowContext,
+  profile: BenchProfile,
+  only: readonly string[] | undefined,
+  say: Progress,
+): Promise<MigrationRow[]> {
+  const wanted = [false, true].flatMap((loaded) =>
+    MODES.filter((mode) => selected(loaded ? `migration-load-${mode}` : `migration-${mode}`, only)).map(
+      (mode) => ({ mode, loaded }),
+    ),
+  );
+  const unavailable = profile.quick
+    ? 'not run with --quick'
+    : wanted.length > 0
+      ? migrationUnavailable()
+      : undefined;
+  const rows: MigrationRow[] = wanted.map(({ mode, loaded }) => ({
+    mode,
+    loaded,
+    label: migrationLabel(mode, loaded),
+    ...(unavailable ? { skipped: unavailable } : {}),
+    runs: [],
+    failures: [],
+    summary: {},
+  }));
+  if (unavailable && rows.length > 0) say(`SKIPPED live migration: ${unavailable}`);
+  for (let run = 1; run <= profile.runs && !unavailable; run++) {
+    for (const row of rows) {
+      const name = `run ${run}/${profile.runs} · migration · ${row.label}`;
+      const load = row.loaded ? profile.migrationLoad : undefined;
+      try {
+        const sample = await measureMigrationRun(ctx.scratch, ctx.replyDir, row.mode, run, load);
+        row.runs.push(sample);
+        say(`${name} · ${describeMigrationRun(sample)}`);
+      } catch (error) {
+        row.failures.push(message(error));
+        say(`${name} · FAILED: ${message(error)}`);
+      }
+    }
+  }
+  for (const row of rows) row.summary = summarizeMigration(row.runs);
+  return rows;
 }

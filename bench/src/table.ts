@@ -1,9 +1,9 @@
-import type { MigrationRow } from './migration.js';
-import { type PayloadId, TRANSPORTS, type TransportId } from './plan.js';
+import { type PayloadId, type PhaseName, TRANSPORTS, type TransportId } from './plan.js';
 import type { RowResult } from './rows.js';
 import { SCALE_BASELINE, type ScaleRow } from './scale.js';
 import { ratio, type Spread } from './stats.js';
 import type { TargetCheck } from './target-checks.js';
+import { unmeasuredNote } from './unmeasured.js';
 
 /** Rates: three significant digits with k/M. */
 export function formatRate(value: number | undefined): string {
@@ -28,7 +28,7 @@ export function formatRatio(value: number | undefined): string {
   return value === undefined ? '—' : `${value.toFixed(2)}×`;
 }
 
-function range(spread: Spread | undefined, format: (value: number) => string): string {
+export function range(spread: Spread | undefined, format: (value: number) => string): string {
   if (!spread) return '';
   return spread.runs.length > 1 ? `${format(spread.min)}–${format(spread.max)}` : '';
 }
@@ -82,13 +82,20 @@ export function counterpart(
   return id ? rows.find((other) => other.transport === id && other.payload.id === row.payload.id) : undefined;
 }
 
+/** Why some of these phases show "—" (or fewer runs than the row has). */
+function phaseNotes(row: RowResult, phases: PhaseName[]): string[] {
+  return phases.map((phase) => unmeasuredNote(row, phase) ?? '').filter(Boolean);
+}
+
 function status(row: RowResult): string {
   if (row.runs.length === 0) return `FAILED: ${row.failures[0] ?? 'no run completed'}`;
   const notes: string[] = [];
   if (row.failures.length > 0) notes.push(`${row.failures.length} run(s) failed`);
   if (row.summary.errors > 0) notes.push(`${row.summary.errors} errors`);
-  return notes.join(', ');
+  return [...notes, ...phaseNotes(row, ['pingpong'])].join(', ');
 }
+
+const PIPELINED: PhaseName[] = ['w8', 'w64'];
 
 export function pingpongTable(rows: RowResult[]): string {
   const columns: Column[] = [
@@ -141,6 +148,7 @@ export function pipelinedTable(rows: RowResult[]): string {
     { header: 'w64 ×C' },
     { header: 'srv RSS MiB' },
     { header: 'srv CPU s' },
+    { header: 'notes', align: 'left' },
   ];
   const body = sortRows(rows).map((row) => {
     const base = counterpart(rows, row, 'baseline')?.summary;
@@ -159,6 +167,10 @@ export function pipelinedTable(rows: RowResult[]): string {
       formatRatio(ratio(own.w64?.median, c?.w64?.median)),
       formatNumber(own.serverRssMiB?.median, 1),
       formatNumber(own.serverCpuS?.median, 2),
+      phaseNotes(
+        row,
+        PIPELINED.filter((phase) => row.phases.some((spec) => spec.name === phase)),
+      ).join(', '),
     ];
   });
   return renderTable(columns, body);
@@ -196,33 +208,6 @@ export function scaleTable(rows: ScaleRow[]): string {
       notes.join(', '),
     ];
   });
-  return renderTable(columns, body);
-}
-
-export function migrationTable(rows: MigrationRow[]): string {
-  const columns: Column[] = [
-    { header: 'mode', align: 'left' },
-    { header: 'pause ms' },
-    { header: '[min–max]', align: 'left' },
-    { header: 'restore→reply ms' },
-    { header: '[min–max]', align: 'left' },
-    { header: 'runs' },
-    { header: 'notes', align: 'left' },
-  ];
-  const ms = (value: number) => formatNumber(value, 0);
-  const body = rows.map((row) =>
-    row.skipped
-      ? [row.mode, 'SKIPPED', '', '', '', '0', row.skipped]
-      : [
-          row.mode,
-          formatNumber(row.summary.pauseMs?.median, 0),
-          range(row.summary.pauseMs, ms),
-          formatNumber(row.summary.restoreToReplyMs?.median, 0),
-          range(row.summary.restoreToReplyMs, ms),
-          String(row.runs.length),
-          row.failures.length > 0 ? `${row.failures.length} failed: ${row.failures[0]}` : '',
-        ],
-  );
   return renderTable(columns, body);
 }
 

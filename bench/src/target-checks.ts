@@ -3,13 +3,14 @@ import type { RowResult } from './rows.js';
 import { ratio } from './stats.js';
 import { formatNumber, formatRate, formatRatio } from './table.js';
 
-/** One of the issue's targets, judged on the medians of this run. */
+/** One of the issues' targets, judged on the medians (or totals) of this run. */
 export interface TargetCheck {
   id: string;
   goal: string;
   status: 'PASS' | 'MISS' | 'N/A';
-  /** udsipc ÷ baseline. */
+  /** udsipc ÷ baseline (relative targets only). */
   ratio?: number;
+  /** The largest (or smallest) ratio allowed; for absolute targets, the largest value. */
   threshold: number;
   value?: number;
   baseline?: number;
@@ -20,7 +21,7 @@ function small(rows: RowResult[], transport: TransportId): RowResult | undefined
   return rows.find((row) => row.transport === transport && row.payload.id === 'small');
 }
 
-function check(
+export function check(
   id: string,
   goal: string,
   value: number | undefined,

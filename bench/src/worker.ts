@@ -5,11 +5,13 @@
  *   node dist/worker.js ndjson-server SOCKET | raw-dgram-server SOCKET
  *   node dist/worker.js ndjson-client|raw-dgram-client|udsipc-stream-client|udsipc-dgram-client SPEC_JSON
  *   node dist/worker.js scale-client SCALE_SPEC_JSON
+ *   node dist/worker.js load-client LOAD_SPEC_JSON
  *
  * Servers print "ready" once bound and serve until killed. Clients print one JSON line with their
  * results and exit. Each role's module is imported on its own, so a baseline server loads nothing
  * of udsipc (its memory is its own).
  */
+import type { LoadClientSpec } from './load-client.js';
 import type { ClientSpec } from './plan.js';
 import type { ScaleClientSpec } from './scale-client.js';
 
@@ -52,6 +54,11 @@ async function main(role: string | undefined, argument: string | undefined): Pro
     case 'scale-client': {
       const { runScaleClient } = await import('./scale-client.js');
       await runScaleClient(JSON.parse(argument) as ScaleClientSpec);
+      return;
+    }
+    case 'load-client': {
+      const { runLoadClient } = await import('./load-client.js');
+      await runLoadClient(JSON.parse(argument) as LoadClientSpec);
       return;
     }
     default:

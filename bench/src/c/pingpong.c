@@ -6,12 +6,13 @@
  *       writes back every byte it reads. Datagram: answers each datagram to its sender with
  *       sendto(), blocking while the sender's queue is full (so nothing is dropped).
  *
- *   pingpong client stream|dgram SOCKET REPLY_PATH SIZE WINDOW:COUNT:MS[,WINDOW:COUNT:MS...]
+ *   pingpong client stream|dgram SOCKET REPLY_PATH SIZE WINDOW:COUNT:MS:MIN:CAP[,...]
  *       Closed-loop client: WINDOW messages of SIZE bytes in flight, the next one issued as soon
- *       as one completes, until COUNT were issued or MS milliseconds passed. Phases run in order
- *       on one connection. The first min(1000, COUNT/10) messages of a phase are a warm-up, left
- *       out of its figures. Prints one JSON array, one object per phase. REPLY_PATH is the
- *       datagram client's own bound path (ignored, but required, for stream).
+ *       as one completes, until COUNT were issued, or MS milliseconds passed with at least MIN
+ *       messages measured, or CAP milliseconds passed (the rule of bench/src/phase-end.ts). Phases
+ *       run in order on one connection. The first min(1000, COUNT/10) messages of a phase are a
+ *       warm-up, left out of its figures. Prints one JSON array, one object per phase. REPLY_PATH
+ *       is the datagram client's own bound path (ignored, but required, for stream).
  *
  * A message is SIZE bytes of 'x'. Stream replies are matched by byte count (the server echoes in
  * order), datagram replies one per datagram. Latency is from the first write of a message to the
@@ -129,6 +130,8 @@ struct phase {
   long window;
   long count;
   long max_ms;
+  long min_measured;
+  long cap_ms;
 };
 
 struct phase_result {
@@ -175,6 +178,7 @@ static struct phase_result run_phase(int fd, int is_stream, long size, struct ph
   long long unsent_bytes = 0, received_bytes = 0;
   int64_t phase_start = now_ns();
   int64_t deadline = phase_start + (int64_t)phase.max_ms * 1000000LL;
+  int64_t cap = phase_start + (int64_t)phase.cap_ms * 1000000LL;
   int64_t measure_start = 0, measure_end = 0, drain_deadline = 0;
   int stopped = 0;
 
@@ -182,7 +186,8 @@ static struct phase_result run_phase(int fd, int is_stream, long size, struct ph
     int64_t now = now_ns();
     /* Issue while the window has room. */
     while (!stopped && issued - completed < phase.window) {
-      if (issued >= phase.count || now > deadline) {
+      int time_is_up = now > deadline && (samples >= phase.min_measured || now > cap);
+      if (issued >= phase.count || time_is_up) {
         stopped = 1;
         drain_deadline = now + DRAIN_TIMEOUT_NS;
         break;
@@ -283,7 +288,13 @@ static int parse_phases(const char *text, struct phase *phases, int max) {
     phases[n].count = strtol(end + 1, &end, 10);
     if (*end != ':') return -1;
     phases[n].max_ms = strtol(end + 1, &end, 10);
-    if (phases[n].window < 1 || phases[n].count < 1 || phases[n].max_ms < 1) return -1;
+    if (*end != ':') return -1;
+    phases[n].min_measured = strtol(end + 1, &end, 10);
+    if (*end != ':') return -1;
+    phases[n].cap_ms = strtol(end + 1, &end, 10);
+    if (phases[n].window < 1 || phases[n].count < 1 || phases[n].max_ms < 1 || phases[n].min_measured < 0 ||
+        phases[n].cap_ms < phases[n].max_ms)
+      return -1;
     n++;
     if (*end == ',') end++;
     else if (*end != '\0') return -1;
@@ -296,7 +307,7 @@ static void run_client(int is_stream, const char *path, const char *reply_path, 
   struct phase phases[8];
   int phase_count = parse_phases(plan, phases, 8);
   if (phase_count <= 0) {
-    fprintf(stderr, "pingpong: bad phases \"%s\" (want WINDOW:COUNT:MS[,...])\n", plan);
+    fprintf(stderr, "pingpong: bad phases \"%s\" (want WINDOW:COUNT:MS:MIN:CAP[,...])\n", plan);
     exit(2);
   }
   if (size < 1 || (!is_stream && size > MAX_DGRAM) || (is_stream && size > 64L * 1024 * 1024)) {

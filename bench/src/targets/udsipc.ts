@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { DEFAULTS, runEchoBench } from '@udsipc/client';
 import type { BuiltinMessages } from '@udsipc/protocol';
 import { connectClient, type RpcClient } from '@udsipc/transport';
-import type { ClientSpec, PhaseResult, SocketKind } from '../plan.js';
+import { timeIsUp } from '../phase-end.js';
+import type { ClientSpec, PhaseResult, PhaseSpec, SocketKind } from '../plan.js';
 import { latencyPercentiles, warmupOf } from '../stats.js';
 
 const require = createRequire(import.meta.url);
@@ -13,9 +14,26 @@ const serverPackage = dirname(require.resolve('@udsipc/server/package.json'));
 export const SERVER_CLI = join(serverPackage, 'dist', 'cli.js');
 export const MIGRATE_CLI = join(serverPackage, 'dist', 'migrate-cli.js');
 
-/** udsipc-server as the bench runs it: the real binary, warnings only (no per-request logging). */
-export function udsipcServerArgs(kind: SocketKind, socket: string): string[] {
-  return [SERVER_CLI, '--transport', kind, '--socket', socket, '--log-level', 'warn'];
+/**
+ * udsipc-server as the bench runs it: the real binary, JSON lines, warnings only by default. Even
+ * at info there is no per-request line (only start, stop, quiesce and resume).
+ */
+export function udsipcServerArgs(
+  kind: SocketKind,
+  socket: string,
+  logLevel: 'warn' | 'info' = 'warn',
+): string[] {
+  return [
+    SERVER_CLI,
+    '--transport',
+    kind,
+    '--socket',
+    socket,
+    '--log-format',
+    'json',
+    '--log-level',
+    logLevel,
+  ];
 }
 
 type EchoClient = RpcClient<BuiltinMessages>;
@@ -48,9 +66,30 @@ function timedClient(
 }
 
 /**
+ * Aborts when the phase's time is up (phase-end.ts). The runner takes no such rule, so its progress
+ * is read from the client's own reply counter: replies since the phase began, less the runner's
+ * warm-up, are the requests it has measured (up to the few in flight). Polled every few ms once the
+ * budget has passed; before that a single timer, so the runner's hot path is untouched.
+ */
+function phaseSignal(client: EchoClient, phase: PhaseSpec): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const began = performance.now();
+  const repliedBefore = client.counters.replied;
+  const warmup = warmupOf(phase.maxCount);
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    const measured = Math.max(0, client.counters.replied - repliedBefore - warmup);
+    if (timeIsUp(phase, performance.now() - began, measured)) controller.abort();
+    else timer = setTimeout(check, 5);
+  };
+  timer = setTimeout(check, phase.maxMs);
+  return { signal: controller.signal, dispose: () => clearTimeout(timer) };
+}
+
+/**
  * The udsipc client side: one RpcClient (as `udsipc-client bench` opens it: json, its default
  * time-out and retries) and, per phase, udsipc-client's exported runner `runEchoBench`, stopped by
- * count or by time (its AbortSignal).
+ * count or when its time is up (its AbortSignal).
  */
 export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promise<PhaseResult[]> {
   const client = await connectClient({
@@ -64,12 +103,14 @@ export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promi
   try {
     for (const phase of spec.phases) {
       const timed = phase.window === 1 ? timedClient(client, phase.maxCount) : undefined;
+      const stop = phaseSignal(client, phase);
       const result = await runEchoBench(timed?.client ?? client, {
         window: phase.window,
         count: phase.maxCount,
         size: spec.size,
-        signal: AbortSignal.timeout(phase.maxMs),
+        signal: stop.signal,
       });
+      stop.dispose();
       // Our samples cover every request; leave out the same leading ones the runner did.
       const samples = timed?.samples().slice(warmupOf(phase.maxCount));
       const percentiles = samples ? latencyPercentiles(samples) : undefined;
