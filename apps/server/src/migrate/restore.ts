@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { connectClient } from '@udsipc/transport';
 import { QUIESCE_SIGNAL } from '../quiesce-toggle.js';
 import { readCheckpointRecord } from './checkpoint-record.js';
@@ -15,12 +16,24 @@ export interface RestoreResult {
 
 const RESTORE_ATTEMPTS = 20;
 
+/** How long a restore waits for the dumped process's zombie to be reaped before trying anyway. */
+const REAP_WAIT_MS = 30_000;
+
+/** Whether /proc still has `pid`, a zombie included: criu cannot have that pid back until it is gone. */
+function pidTaken(pid: number): boolean {
+  return existsSync(`/proc/${pid}`);
+}
+
 /**
  * criu must give the server back its own pids (main and every thread). Right after a dump they can
- * still be held by the dumped process's zombie until its parent reaps it, so a restore that finds a
- * pid taken ("File exists") is retried with back-off.
+ * still be held by the dumped process's zombie until its parent reaps it: a server restored before
+ * has init (or whatever runs as pid 1) for a parent, which may take a second or two. So the restore
+ * waits for the pid to be free, watching /proc, instead of failing and backing off blindly; a
+ * restore that still finds a pid taken ("File exists") is retried.
  */
-async function restoreWithRetry(directory: string, shellJob: boolean): Promise<void> {
+async function restoreWithRetry(directory: string, pid: number, shellJob: boolean): Promise<void> {
+  const reapDeadline = Date.now() + REAP_WAIT_MS;
+  while (pidTaken(pid) && Date.now() < reapDeadline) await new Promise((resolve) => setTimeout(resolve, 2));
   const args = ['restore', '-D', directory, '-d', '-o', 'restore.log', '--ext-unix-sk'];
   if (shellJob) args.push('--shell-job');
   for (let attempt = 1; ; attempt++) {
@@ -28,6 +41,9 @@ async function restoreWithRetry(directory: string, shellJob: boolean): Promise<v
     if (restore.status === 0) return;
     const why = criuLogTail(directory, 'restore.log') || restore.output.trim();
     if (!/File exists|EEXIST|-17/.test(why) || attempt >= RESTORE_ATTEMPTS) {
+      // Say why criu cannot work here when that is the reason (checked only now: a `criu check`
+      // before every restore would lengthen every pause).
+      assertCriuWorks();
       throw new MigrateError('RESTORE_FAILED', `criu restore from ${directory} failed: ${why}`);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
@@ -58,7 +74,6 @@ async function firstReply(transport: 'dgram' | 'stream', socket: string, timeout
 /** The second half: `criu restore` the checkpoint, resume it if it was quiesced, and wait for its first reply. */
 export async function restoreServer(directory: string, answerTimeoutMs = 10_000): Promise<RestoreResult> {
   const record = readCheckpointRecord(directory);
-  assertCriuWorks();
   if (isAlive(record.pid)) {
     throw new MigrateError(
       'RESTORE_FAILED',
@@ -66,7 +81,7 @@ export async function restoreServer(directory: string, answerTimeoutMs = 10_000)
     );
   }
   const restoreStarted = Date.now();
-  await restoreWithRetry(directory, record.shellJob);
+  await restoreWithRetry(directory, record.pid, record.shellJob);
   if (record.quiesced && isAlive(record.pid)) process.kill(record.pid, QUIESCE_SIGNAL);
   const answeredAt = await firstReply(record.transport, record.socket, answerTimeoutMs);
   return {
