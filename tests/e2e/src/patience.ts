@@ -6,6 +6,7 @@
 import type { StatsReply, TransportName } from '@udsipc/protocol';
 import { connectClient } from '@udsipc/transport';
 import { CLIENT_CLI, node, type Running, sleep } from './daemons.js';
+import { startPing } from './server-process.js';
 
 const POLL_MS = 20;
 /** How often a long wait says what it is still waiting for: a test that times out shows where it stood. */
@@ -89,23 +90,7 @@ export function startPatientPing(
   count: number,
   intervalMs: number,
 ): Running {
-  return node(
-    CLIENT_CLI,
-    [
-      'ping',
-      '--transport',
-      transport,
-      '--socket',
-      path,
-      '--count',
-      String(count),
-      '--interval',
-      String(intervalMs),
-      '--json',
-      ...PATIENT_FLAGS,
-    ],
-    { UDSIPC_REPLY_DIR: replyDirectory },
-  );
+  return startPing(transport, path, replyDirectory, count, intervalMs, PATIENT_FLAGS);
 }
 
 /**

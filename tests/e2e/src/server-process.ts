@@ -165,6 +165,7 @@ export function startPing(
   replyDirectory: string,
   count: number,
   intervalMs: number,
+  extraFlags: readonly string[] = [],
 ): Running {
   return node(
     CLIENT_CLI,
@@ -179,6 +180,7 @@ export function startPing(
       '--interval',
       String(intervalMs),
       '--json',
+      ...extraFlags,
     ],
     { UDSIPC_REPLY_DIR: replyDirectory },
   );
