@@ -1,7 +1,7 @@
+import { formatNumber, formatRate } from './format.js';
 import { type PayloadId, TRANSPORTS, type TransportId } from './plan.js';
 import type { RowResult } from './rows.js';
 import type { Spread } from './stats.js';
-import { formatNumber, formatRate } from './table.js';
 
 const ORDER: TransportId[] = [
   'c-stream',

@@ -1,5 +1,3 @@
-import type { PhaseSpec } from './plan.js';
-
 /**
  * When a closed-loop phase stops issuing requests. Its count always ends it. Its time budget ends
  * it only once at least `minMeasured` requests past the warm-up were measured; a phase too slow for
@@ -21,7 +19,14 @@ export function capMsOf(maxMs: number): number {
   return maxMs * 10;
 }
 
+/** What of a phase (plan.ts's PhaseSpec, which is built from this file's rules) decides its end. */
+export interface PhaseEnd {
+  maxMs: number;
+  minMeasured: number;
+  capMs: number;
+}
+
 /** Whether a phase `elapsedMs` in, with `measured` requests measured, must stop issuing. */
-export function timeIsUp(phase: PhaseSpec, elapsedMs: number, measured: number): boolean {
+export function timeIsUp(phase: PhaseEnd, elapsedMs: number, measured: number): boolean {
   return elapsedMs >= phase.maxMs && (measured >= phase.minMeasured || elapsedMs >= phase.capMs);
 }

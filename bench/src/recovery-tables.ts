@@ -1,7 +1,8 @@
+import { formatNumber, range } from './format.js';
 import type { MigrationRow, MigrationRun } from './migration.js';
 import type { RestartRow } from './restart.js';
 import type { Spread } from './stats.js';
-import { type Column, formatNumber, range, renderTable } from './table.js';
+import { type Column, renderTable } from './table.js';
 
 const ms = (value: number) => formatNumber(value, 0);
 const fine = (value: number) => formatNumber(value, 1);

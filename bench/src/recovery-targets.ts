@@ -1,7 +1,7 @@
+import { formatNumber } from './format.js';
 import type { MigrationRow } from './migration.js';
 import type { SocketKind } from './plan.js';
 import type { RestartRow } from './restart.js';
-import { formatNumber } from './table.js';
 import { check, type TargetCheck } from './target-checks.js';
 
 /** A loaded migration may pause this much longer than an idle one (medians of this run). */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPingpong } from './c/build.js';
+import { formatNumber, formatRate } from './format.js';
 import { type MachineInfo, machineInfo, roundedLoad } from './machine.js';
 import {
   describeMigrationRun,
@@ -17,7 +18,6 @@ import { describeRestartRun, measureRestartRun, type RestartRow, summarizeRestar
 import { measureRun, type RowContext, type RowResult, type RunSample, summarize } from './rows.js';
 import { measureScaleRun, SCALE_LABELS, type ScaleRow, summarizeScale } from './scale.js';
 import type { ScaleTarget } from './scale-client.js';
-import { formatNumber, formatRate } from './table.js';
 import { checkTargets, type TargetCheck } from './target-checks.js';
 
 /**

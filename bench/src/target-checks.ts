@@ -1,7 +1,7 @@
+import { formatNumber, formatRate, formatRatio } from './format.js';
 import type { TransportId } from './plan.js';
 import type { RowResult } from './rows.js';
 import { ratio } from './stats.js';
-import { formatNumber, formatRate, formatRatio } from './table.js';
 
 /** One of the issues' targets, judged on the medians (or totals) of this run. */
 export interface TargetCheck {

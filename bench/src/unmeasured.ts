@@ -1,7 +1,7 @@
+import { formatNumber } from './format.js';
 import type { PhaseName } from './plan.js';
 import type { RowResult } from './rows.js';
 import { warmupOf } from './stats.js';
-import { formatNumber } from './table.js';
 
 const PHASE_LABELS: Record<PhaseName, string> = {
   warmup: 'warm-up',

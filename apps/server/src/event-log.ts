@@ -71,10 +71,11 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
         warn('socket-error', { peer: event.peer, code: event.code }, 'socket error');
         return;
       case 'unbound-sender':
-        warn('unbound-sender', {}, 'datagram from a sender with no bound path: it cannot be answered');
-        return;
-      case 'foreign-sender':
-        warn('foreign-sender', { from: event.from }, 'datagram from an unexpected sender');
+        warn(
+          'unbound-sender',
+          {},
+          'datagram with no sender address (an unbound sender, or queued when criu checkpointed the socket): it cannot be answered',
+        );
         return;
     }
   };

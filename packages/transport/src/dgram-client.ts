@@ -94,10 +94,6 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
   private onFrame: (frame: Buffer) => void = () => {};
   private onLinkFailure: LinkFailureListener = () => {};
   private onServerBack: ServerBackListener = () => {};
-  private resolveClosed!: () => void;
-  private readonly closedPromise = new Promise<void>((resolve) => {
-    this.resolveClosed = resolve;
-  });
 
   constructor(options: DatagramClientOptions & { wire?: WireFormat }) {
     this.serverPath = options.path;
@@ -299,10 +295,5 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     }
     this.outbox.clear();
     clearInterval(this.drainTimer);
-    this.resolveClosed();
-  }
-
-  closed(): Promise<void> {
-    return this.closedPromise;
   }
 }

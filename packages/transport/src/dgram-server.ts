@@ -163,10 +163,6 @@ export class DatagramServerTransport implements ServerTransport {
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
   private readonly hold = new QuiesceHold();
-  private resolveClosed!: () => void;
-  private readonly closedPromise = new Promise<void>((resolve) => {
-    this.resolveClosed = resolve;
-  });
 
   constructor(options: DatagramServerOptions) {
     this.path = options.path;
@@ -296,10 +292,5 @@ export class DatagramServerTransport implements ServerTransport {
     this.holding = true;
     await this.flushAndCloseSocket(flushMs);
     this.hold.release();
-    this.resolveClosed();
-  }
-
-  closed(): Promise<void> {
-    return this.closedPromise;
   }
 }

@@ -40,8 +40,6 @@ export interface ServerTransport {
   openConnections(): number;
   /** Stops, flushes what it can within `flushMs`, removes the socket file. */
   close(flushMs?: number): Promise<void>;
-  /** Settles once the transport is closed, for whatever reason. */
-  closed(): Promise<void>;
 }
 
 /** Why a sent frame may not have reached the server: the request/reply layer retries on these. */
@@ -77,5 +75,4 @@ export interface ClientTransport {
    */
   send(frame: Buffer, key?: string): string | undefined;
   close(): Promise<void>;
-  closed(): Promise<void>;
 }

@@ -43,10 +43,6 @@ export class StreamClientTransport implements ClientTransport {
   /** A new server socket appeared while a connection attempt was under way. */
   private appearedMeanwhile = false;
   private readonly watch: ServerWatch;
-  private resolveClosed!: () => void;
-  private readonly closedPromise = new Promise<void>((resolve) => {
-    this.resolveClosed = resolve;
-  });
 
   constructor(options: StreamClientOptions) {
     this.path = options.path;
@@ -159,10 +155,5 @@ export class StreamClientTransport implements ClientTransport {
         setTimeout(() => socket.destroy(), 1_000).unref();
       });
     }
-    this.resolveClosed();
-  }
-
-  closed(): Promise<void> {
-    return this.closedPromise;
   }
 }

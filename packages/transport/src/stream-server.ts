@@ -26,14 +26,6 @@ export interface StreamServerOptions extends ServerTransportOptions {
 /** Bytes read from one connection before it waits for the others' turn (one read of node's 64 KiB buffer). */
 const READ_SLICE_BYTES = 64 * 1024;
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
-
 class StreamPeer implements ServerPeer {
   readonly id: string;
   readonly decoder: FrameDecoder;
@@ -88,7 +80,6 @@ export class StreamServerTransport implements ServerTransport {
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
   private readonly hold = new QuiesceHold();
-  private readonly done = deferred();
 
   constructor(options: StreamServerOptions) {
     this.path = options.path;
@@ -231,10 +222,5 @@ export class StreamServerTransport implements ServerTransport {
   async close(flushMs = 2_000): Promise<void> {
     await this.quiesce(flushMs);
     this.hold.release();
-    this.done.resolve();
-  }
-
-  closed(): Promise<void> {
-    return this.done.promise;
   }
 }

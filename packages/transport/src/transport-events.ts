@@ -4,8 +4,7 @@ export type TransportEvent =
   | { type: 'framing-error'; peer: string; message: string }
   | { type: 'idle-timeout'; peer: string; pendingBytes: number }
   | { type: 'socket-error'; peer: string; code: string }
-  | { type: 'unbound-sender' }
-  | { type: 'foreign-sender'; from: string };
+  | { type: 'unbound-sender' };
 
 export type TransportEventListener = (event: TransportEvent) => void;
 
