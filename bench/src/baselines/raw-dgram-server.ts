@@ -64,7 +64,8 @@ export function startRawDgramServer(path: string): RawDgramServer {
   };
   const socket = unixDgram.createSocket('unix_dgram', (message, info) => {
     const peer = info.path;
-    if (peer === undefined) return;
+    // unix-dgram reports a sender with no bound path as null: it cannot be answered.
+    if (!peer) return;
     const queue = queues.get(peer);
     if (queue && queue.frames.length > 0) {
       queue.frames.push(message);

@@ -1,3 +1,5 @@
+// The part of unix-dgram udsipc uses (the package ships no types): written once, here; the bench's
+// raw baseline includes this file too.
 declare module 'unix-dgram' {
   import type { EventEmitter } from 'node:events';
 
@@ -13,7 +15,9 @@ declare module 'unix-dgram' {
     connected?: boolean;
     bind(path: string): void;
     connect(path: string): void;
+    /** Connected socket: emits 'congestion' (then 'writable' once there is room) when the peer's queue is full. */
     send(buffer: Buffer, callback?: (error?: UnixDgramError) => void): void;
+    /** Unconnected socket: a full peer queue is reported as code -11 (EAGAIN). */
     send(
       buffer: Buffer,
       offset: number,
@@ -29,4 +33,7 @@ declare module 'unix-dgram' {
     type: 'unix_dgram',
     listener?: (message: Buffer, info: { path?: string | null }) => void,
   ): UnixDgramSocket;
+
+  const unixDgram: { createSocket: typeof createSocket };
+  export default unixDgram;
 }
