@@ -71,8 +71,25 @@ export function executionCounts(logPath: string): Map<string, number> {
   } catch {
     return counts;
   }
-  for (const id of text.split('\n')) if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const line of text.split('\n')) {
+    const id = line.slice(line.indexOf(' ') + 1);
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
   return counts;
+}
+
+/** For a log written by servers started with GENERATION=0, 1, 2 ...: the generations that ran each id. */
+export function executionGenerations(logPath: string): Map<string, number[]> {
+  const generations = new Map<string, number[]>();
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    const space = line.indexOf(' ');
+    if (space === -1) continue;
+    const id = line.slice(space + 1);
+    const list = generations.get(id) ?? [];
+    list.push(Number(line.slice(0, space)));
+    generations.set(id, list);
+  }
+  return generations;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
