@@ -6,8 +6,7 @@ import {
   sendPathFor,
   type WireFormat,
 } from '@udsipc/protocol';
-import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
-import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
+import { Burst } from './burst-policy.js';
 import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
@@ -68,7 +67,7 @@ function removeReplySocketsOnExit(): void {
  * before it exited would vanish unread, and the next server would execute their resends a second
  * time. An unconnected socket is never purged, so a reply that reached this client is always read.
  */
-export class DatagramClientTransport implements ClientTransport, CheckPhaseListener {
+export class DatagramClientTransport implements ClientTransport {
   readonly kind = 'dgram' as const;
   readonly maxFrameBytes: number;
   readonly replyPath: string;
@@ -86,8 +85,10 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
   private fenceTimer: NodeJS.Timeout | undefined;
   private readonly wire: WireFormat;
   private readonly outbox = new Map<string, Buffer>();
-  private holding = false;
-  private earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
+  /** Requests held back to leave together: see burst-policy.ts. */
+  private readonly burst = new Burst(() => {
+    if (!this.congested) this.flush();
+  });
   private congested = false;
   private anonymousKeys = 0;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -178,7 +179,7 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     // Anyone who can reach the reply directory could write here: only the server is listened to.
     if (from !== this.serverPath) return;
     // Requests sent while handling these replies (the next ones of a pipeline) leave together.
-    this.holdUntilCheckPhase();
+    this.burst.start();
     if (this.wire === 'json' && isBatch(message)) {
       for (const frame of unpackBatch(message) ?? []) this.onFrame(frame);
       return;
@@ -197,8 +198,8 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     const socket = this.socket;
     if (!socket) return 'CLOSED';
     const queueKey = key ?? `#${++this.anonymousKeys}`;
-    if (this.outbox.size === 0 && !this.holding) {
-      this.holdUntilCheckPhase();
+    if (this.outbox.size === 0 && !this.burst.active) {
+      this.burst.start();
       const outcome = this.sendConnected(socket, frame);
       if (outcome === 'congested') {
         this.outbox.set(queueKey, frame);
@@ -209,27 +210,10 @@ export class DatagramClientTransport implements ClientTransport, CheckPhaseListe
     }
     if (!this.outbox.has(queueKey) && this.outbox.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
     this.outbox.set(queueKey, frame);
-    // A burst leaves in growing parts (4, 8, 16, 32 frames), so the server starts on the first
-    // while the rest is produced, yet a long burst still travels in few datagrams.
-    if (!this.congested && this.outbox.size >= this.earlyFlushAt) {
-      this.earlyFlushAt = Math.min(this.earlyFlushAt * 2, MAX_EARLY_FLUSH_FRAMES);
-      this.flush();
-    }
+    // A burst leaves in growing parts, so the server starts on the first while the rest is
+    // produced, yet a long burst still travels in few datagrams.
+    if (!this.congested && this.burst.partDue(this.outbox.size)) this.flush();
     return undefined;
-  }
-
-  /** From now to the loop's check phase, sends wait in the outbox and leave as one batch. */
-  private holdUntilCheckPhase(): void {
-    if (this.holding) return;
-    this.holding = true;
-    atCheckPhase(this);
-  }
-
-  /** @internal the end of a hold: what waited leaves as one batch. */
-  atCheckPhase(): void {
-    this.holding = false;
-    this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
-    if (!this.congested) this.flush();
   }
 
   /** Sends on the connection, connecting (again) first when there is none or the server was replaced. */

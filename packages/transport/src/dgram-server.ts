@@ -1,6 +1,5 @@
 import { type CodecName, MAX_DATAGRAM_BYTES, wireFormatFor } from '@udsipc/protocol';
-import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
-import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
+import { Burst } from './burst-policy.js';
 import { framesThatFit, isBatch, packBatch, unpackBatch } from './dgram-batch.js';
 import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
@@ -34,13 +33,15 @@ const MAX_RETRY_MS = 64;
  * and those that follow a first reply before the loop's check phase, leave together in the check
  * phase, as one batch datagram to a peer that batches itself (see dgram-batch.ts), else one by one.
  */
-class DatagramPeer implements ServerPeer, CheckPhaseListener {
+class DatagramPeer implements ServerPeer {
   readonly id: string;
   /** Set once the peer has sent a batch: it can read batched replies. */
   batches = false;
   private readonly outbox: Buffer[] = [];
-  private holding = false;
-  private earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
+  /** Replies held back to leave together: see burst-policy.ts. */
+  private readonly burst = new Burst(() => {
+    if (!this.retryTimer) this.flush();
+  });
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = FIRST_RETRY_MS;
 
@@ -57,20 +58,12 @@ class DatagramPeer implements ServerPeer, CheckPhaseListener {
 
   /** From now to the loop's check phase, replies wait in the outbox and leave together. */
   holdUntilCheckPhase(): void {
-    if (this.holding) return;
-    this.holding = true;
-    atCheckPhase(this);
-  }
-
-  atCheckPhase(): void {
-    this.holding = false;
-    this.earlyFlushAt = FIRST_EARLY_FLUSH_FRAMES;
-    if (!this.retryTimer) this.flush();
+    this.burst.start();
   }
 
   send(frame: Buffer): void {
-    if (this.outbox.length === 0 && !this.holding) {
-      this.holdUntilCheckPhase();
+    if (this.outbox.length === 0 && !this.burst.active) {
+      this.burst.start();
       const outcome = this.server.sendTo(frame, this.path);
       if (outcome === 'ok') return;
       if (BACKPRESSURE_ERRNOS.has(outcome)) {
@@ -86,12 +79,9 @@ class DatagramPeer implements ServerPeer, CheckPhaseListener {
       this.server.reportSendFailure(this, 'QUEUE_FULL');
     }
     this.outbox.push(frame);
-    // A burst leaves in growing parts (4, 8, 16, 32 replies), so the client starts on the first
-    // while the rest is produced, yet a long burst still travels in few datagrams.
-    if (!this.retryTimer && this.outbox.length >= this.earlyFlushAt) {
-      this.earlyFlushAt = Math.min(this.earlyFlushAt * 2, MAX_EARLY_FLUSH_FRAMES);
-      this.flush();
-    }
+    // A burst leaves in growing parts, so the client starts on the first while the rest is
+    // produced, yet a long burst still travels in few datagrams.
+    if (!this.retryTimer && this.burst.partDue(this.outbox.length)) this.flush();
   }
 
   private scheduleRetry(): void {

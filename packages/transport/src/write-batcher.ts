@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import { FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
-import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
+import { Burst } from './burst-policy.js';
 
 /**
  * Writes frames to a stream socket so that a lone frame leaves at once and a burst leaves together.
@@ -9,22 +8,22 @@ import { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
  * loop's check phase, right after the I/O that caused them. Corking every write instead cost a
  * lone request/reply three times its latency here; corking none cost half the pipelined throughput.
  */
-export class WriteBatcher implements CheckPhaseListener {
-  private inBurst = false;
+export class WriteBatcher {
   private corked: Socket | undefined;
-  /** Frames corked since the last writev, and how many end the next part of the burst. */
+  /** Frames corked since the last writev. */
   private frames = 0;
-  private flushAt = FIRST_EARLY_FLUSH_FRAMES;
+  private readonly burst = new Burst(() => {
+    this.corked?.uncork();
+    this.corked = undefined;
+  });
 
   /** Called when a chunk arrives: whatever it causes to be written is batched. */
   startBurst(): void {
-    if (this.inBurst) return;
-    this.inBurst = true;
-    atCheckPhase(this);
+    this.burst.start();
   }
 
   write(socket: Socket, frame: Buffer): void {
-    if (!this.inBurst) {
+    if (!this.burst.active) {
       socket.write(frame);
       this.startBurst();
       return;
@@ -36,20 +35,10 @@ export class WriteBatcher implements CheckPhaseListener {
       this.frames = 0;
     }
     socket.write(frame);
-    // The burst leaves in growing parts (4, 8, 16, 32 frames), see burst-policy.ts.
-    if (++this.frames >= this.flushAt) {
+    if (this.burst.partDue(++this.frames)) {
       socket.uncork();
       socket.cork();
       this.frames = 0;
-      this.flushAt = Math.min(this.flushAt * 2, MAX_EARLY_FLUSH_FRAMES);
     }
-  }
-
-  /** @internal the end of a burst: what was corked leaves. */
-  atCheckPhase(): void {
-    this.inBurst = false;
-    this.flushAt = FIRST_EARLY_FLUSH_FRAMES;
-    this.corked?.uncork();
-    this.corked = undefined;
   }
 }
