@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { REPLY_SOCKET_PATTERN, type TransportName } from '@udsipc/protocol';
 import { probeSocket } from '@udsipc/transport';
+import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 const APP = join(import.meta.dirname, '..');
 export const REPO = join(APP, '..', '..');
@@ -13,7 +14,7 @@ export const CLIENT_CLI = join(APP, 'dist', 'cli.js');
 export const SERVER_CLI = join(REPO, 'apps', 'server', 'dist', 'cli.js');
 export const REFUSING_SERVER = join(import.meta.dirname, 'fixtures', 'refusing-server.mjs');
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 export interface Workspace {
   dir: string;
@@ -24,14 +25,8 @@ export interface Workspace {
 }
 
 export function makeWorkspace(): Workspace {
-  const dir = mkdtempSync(join(tmpdir(), 'udsipc-client-'));
-  chmodSync(dir, 0o700);
-  return {
-    dir,
-    replies: join(dir, 'replies'),
-    socket: join(dir, 'server.sock'),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  const { dir, cleanup } = makeTempDir('udsipc-client-');
+  return { dir, replies: join(dir, 'replies'), socket: join(dir, 'server.sock'), cleanup };
 }
 
 /** Reply sockets present in a reply directory. */

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatagramSocket } from '@udsipc/transport';
+import { makeTempDir as makeSharedTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 export const APP_DIR = join(import.meta.dirname, '..');
 export const CLI = join(APP_DIR, 'dist', 'cli.js');
@@ -11,11 +11,7 @@ export const PACKAGE_VERSION = (
 ).version;
 
 /** A private (0700) temp dir, as the socket-file checks require of a socket's parent. */
-export function makeTempDir(prefix = 'udsipc-srv-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(dir, 0o700);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export const makeTempDir = (prefix = 'udsipc-srv-') => makeSharedTempDir(prefix);
 
 /**
  * A test-owned stand-in for systemd's notification socket: a bound datagram socket that collects

@@ -1,16 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransportName } from '@udsipc/protocol';
 import { afterEach, beforeEach } from 'vitest';
+import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 export const fixture = join(import.meta.dirname, 'fixtures', 'echo-server.mjs');
 
-export function makeTempDir(prefix = 'udsipc-t-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { makeTempDir };
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -92,7 +90,7 @@ export function executionGenerations(logPath: string): Map<string, number[]> {
   return generations;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** A private temp directory per test, with the server's socket path and execution log in it. */
 export interface ServerWorkspace {
@@ -109,9 +107,8 @@ export function useServerWorkspace(): ServerWorkspace {
   const workspace: ServerWorkspace = { dir: '', path: '', log: '' };
   let cleanup = () => {};
   beforeEach(() => {
-    const made = makeTempDir();
+    const made = makeTempDir('udsipc-t-');
     cleanup = made.cleanup;
-    chmodSync(made.dir, 0o700);
     Object.assign(workspace, {
       dir: made.dir,
       path: join(made.dir, 'server.sock'),

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { probeSocket } from '@udsipc/transport';
 
 const require = createRequire(import.meta.url);
@@ -72,7 +73,7 @@ export async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM')
   return running.exited;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Resolves once a live server is bound at `path` (a stale file left by a killed one does not count). */
 export async function waitForSocket(path: string, timeoutMs = HANG_GUARD_MS): Promise<void> {

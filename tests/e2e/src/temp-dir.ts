@@ -1,10 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeTempDir as makeSharedTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 /** A private (0700) temp directory and its removal. */
-export function makeTempDir(prefix = 'udsipc-e2e-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(dir, 0o700);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export const makeTempDir = (prefix = 'udsipc-e2e-') => makeSharedTempDir(prefix);
