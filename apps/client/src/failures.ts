@@ -1,9 +1,12 @@
-import { isProtocolError } from '@udsipc/protocol';
+import { isProtocolError, UdsipcError } from '@udsipc/protocol';
 import { RequestError, TransportError } from '@udsipc/transport';
 
 /** A bad flag, environment variable or combination of them: exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends UdsipcError<'USAGE'> {
   override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
 }
 
 /** How a request failed, as scripts read it: a stable code first, then a human message. */

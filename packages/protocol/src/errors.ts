@@ -1,3 +1,5 @@
+import { UdsipcError } from './udsipc-error.js';
+
 /** Stable codes for every way a message can fail to decode or validate. Other tools match on these. */
 export const PROTOCOL_ERROR_CODES = [
   'EMPTY',
@@ -20,18 +22,18 @@ export interface ProtocolErrorDetails {
   field?: string;
   /** The request id, when it could be read: a server uses it to address its error reply. */
   requestId?: string;
+  /** The error behind this one, if any. */
+  cause?: unknown;
 }
 
 /** The one error type that decoding and validation throw; never a raw ZodError or SyntaxError. */
-export class ProtocolError extends Error {
+export class ProtocolError extends UdsipcError<ProtocolErrorCode> {
   override readonly name = 'ProtocolError';
-  readonly code: ProtocolErrorCode;
   readonly field: string | undefined;
   readonly requestId: string | undefined;
 
   constructor(code: ProtocolErrorCode, message: string, details: ProtocolErrorDetails = {}) {
-    super(message);
-    this.code = code;
+    super(code, message, { cause: details.cause });
     this.field = details.field;
     this.requestId = details.requestId;
   }

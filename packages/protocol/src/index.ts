@@ -7,5 +7,6 @@ export * from './json-limits.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './paths.js';
+export * from './udsipc-error.js';
 export * from './validate.js';
 export * from './wire.js';

@@ -1,3 +1,5 @@
+import { UdsipcError } from '@udsipc/protocol';
+
 /** Stable codes for transport failures: socket files, links and sends. Other tools match on these. */
 export const TRANSPORT_ERROR_CODES = [
   'SOCKET_IN_USE',
@@ -16,16 +18,14 @@ export const TRANSPORT_ERROR_CODES = [
 
 export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 
-export class TransportError extends Error {
+export class TransportError extends UdsipcError<TransportErrorCode> {
   override readonly name = 'TransportError';
-  readonly code: TransportErrorCode;
   readonly path: string | undefined;
   /** The system error name behind this one (`EACCES`, `ECONNREFUSED` ...), when there is one. */
   readonly errno: string | undefined;
 
   constructor(code: TransportErrorCode, message: string, details: { path?: string; errno?: string } = {}) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.path = details.path;
     this.errno = details.errno;
   }
@@ -35,9 +35,8 @@ export class TransportError extends Error {
 export const REQUEST_ERROR_CODES = ['TIMEOUT', 'SERVER_UNAVAILABLE', 'REMOTE_ERROR', 'CLOSED'] as const;
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 
-export class RequestError extends Error {
+export class RequestError extends UdsipcError<RequestErrorCode> {
   override readonly name = 'RequestError';
-  readonly code: RequestErrorCode;
   /** For REMOTE_ERROR: the code the server replied with (a ProtocolError code or a handler's own). */
   readonly remoteCode: string | undefined;
   readonly requestId: string;
@@ -48,8 +47,7 @@ export class RequestError extends Error {
     message: string,
     details: { requestId: string; attempts: number; remoteCode?: string },
   ) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.requestId = details.requestId;
     this.attempts = details.attempts;
     this.remoteCode = details.remoteCode;
@@ -57,12 +55,6 @@ export class RequestError extends Error {
 }
 
 /** Thrown by handlers to reply with a chosen error code instead of the generic HANDLER_ERROR. */
-export class HandlerError extends Error {
+export class HandlerError extends UdsipcError {
   override readonly name = 'HandlerError';
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

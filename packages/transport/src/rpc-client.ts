@@ -341,7 +341,11 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
       this.counters.failed++;
       const invalid = error as ProtocolError;
       entry.reject(
-        new ProtocolError(invalid.code, invalid.message, { field: invalid.field, requestId: entry.id }),
+        new ProtocolError(invalid.code, invalid.message, {
+          field: invalid.field,
+          requestId: entry.id,
+          cause: invalid,
+        }),
       );
       return;
     }

@@ -1,14 +1,12 @@
-import { type CodecName, CSTRING_RECORD_BYTES, type WireFormat } from '@udsipc/protocol';
+import { type CodecName, CSTRING_RECORD_BYTES, UdsipcError, type WireFormat } from '@udsipc/protocol';
 
 export const FRAME_HEADER_BYTES = 4;
 const OPEN_BRACE = 0x7b;
 
-export class FramingError extends Error {
+export class FramingError extends UdsipcError<'FRAME_TOO_LARGE'> {
   override readonly name = 'FramingError';
-  readonly code: 'FRAME_TOO_LARGE';
   constructor(message: string) {
-    super(message);
-    this.code = 'FRAME_TOO_LARGE';
+    super('FRAME_TOO_LARGE', message);
   }
 }
 

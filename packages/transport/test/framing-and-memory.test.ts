@@ -1,8 +1,9 @@
-import { encodeCString, requestCounterOf } from '@udsipc/protocol';
+import { encodeCString, requestCounterOf, UdsipcError } from '@udsipc/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
 import { framesThatFit, MAX_BATCH_FRAMES, packBatch, unpackBatch } from '../src/dgram-batch.js';
+import { HandlerError, RequestError, TransportError } from '../src/errors.js';
 import { BELOW_WATERMARK, ReplayCache, ReplayTicket } from '../src/replay-cache.js';
 import { FrameDecoder, FramingError, frameHeader } from '../src/stream-framing.js';
 
@@ -222,5 +223,25 @@ describe('datagram batches', () => {
       '{"n":1}',
       '{"n":2}',
     ]);
+  });
+});
+
+describe('transport errors', () => {
+  it('are UdsipcErrors with their stable codes and their own fields', () => {
+    const errors = [
+      new TransportError('SOCKET_IN_USE', 'in use', { path: '/tmp/s.sock', errno: 'EADDRINUSE' }),
+      new RequestError('TIMEOUT', 'no reply', { requestId: 'c:1', attempts: 11 }),
+      new HandlerError('OUT_OF_STOCK', 'none left'),
+      new FramingError('header announces too much'),
+    ];
+    expect(errors.map((error) => error instanceof UdsipcError)).toEqual([true, true, true, true]);
+    expect(errors.map((error) => [error.name, error.code])).toEqual([
+      ['TransportError', 'SOCKET_IN_USE'],
+      ['RequestError', 'TIMEOUT'],
+      ['HandlerError', 'OUT_OF_STOCK'],
+      ['FramingError', 'FRAME_TOO_LARGE'],
+    ]);
+    expect(errors[0]).toMatchObject({ path: '/tmp/s.sock', errno: 'EADDRINUSE' });
+    expect(errors[1]).toMatchObject({ requestId: 'c:1', attempts: 11 });
   });
 });

@@ -1,3 +1,5 @@
+import { UdsipcError } from '@udsipc/protocol';
+
 /** Stable codes for everything udsipc-migrate can refuse or fail at. */
 export const MIGRATE_ERROR_CODES = [
   'USAGE',
@@ -14,11 +16,6 @@ export const MIGRATE_ERROR_CODES = [
 
 export type MigrateErrorCode = (typeof MIGRATE_ERROR_CODES)[number];
 
-export class MigrateError extends Error {
+export class MigrateError extends UdsipcError<MigrateErrorCode> {
   override readonly name = 'MigrateError';
-  readonly code: MigrateErrorCode;
-  constructor(code: MigrateErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
