@@ -16,8 +16,7 @@ export function createRequestIdGenerator(clientId: string = createClientId()): (
 
 /** The client part of a request id, used to bound a server's memory per client. */
 export function clientIdOf(requestId: string): string {
-  const separator = requestId.lastIndexOf(':');
-  return separator === -1 ? requestId : requestId.slice(0, separator);
+  return parseRequestId(requestId).clientId;
 }
 
 /**
@@ -25,10 +24,20 @@ export function clientIdOf(requestId: string): string {
  * of another shape: such ids are remembered by count alone, never by watermark.
  */
 export function requestCounterOf(requestId: string): number | undefined {
+  return parseRequestId(requestId).counter;
+}
+
+/**
+ * Both parts of a request id in one pass, for a server that needs both on every request: the
+ * client part (the whole id when it has no `:`) and the counter (undefined unless base 36 digits).
+ */
+export function parseRequestId(requestId: string): { clientId: string; counter: number | undefined } {
   const separator = requestId.lastIndexOf(':');
+  if (separator === -1) return { clientId: requestId, counter: undefined };
   const digits = requestId.slice(separator + 1);
-  if (separator === -1 || digits.length === 0 || digits.length > 10 || !/^[0-9a-z]+$/.test(digits)) {
-    return undefined;
-  }
-  return Number.parseInt(digits, 36);
+  const counter =
+    digits.length > 0 && digits.length <= 10 && /^[0-9a-z]+$/.test(digits)
+      ? Number.parseInt(digits, 36)
+      : undefined;
+  return { clientId: requestId.slice(0, separator), counter };
 }

@@ -129,7 +129,7 @@ export class DatagramClientTransport implements ClientTransport {
       if (failure) {
         replies.close();
         socket.close();
-        removeIfStale(this.replyPath);
+        this.forgetSocketFiles();
         throw bindFailure(path, failure);
       }
       liveReplyPaths.add(path);
@@ -263,6 +263,14 @@ export class DatagramClientTransport implements ClientTransport {
     this.drainTimer = undefined;
   }
 
+  /** Removes this client's two socket files once their sockets are closed. */
+  private forgetSocketFiles(): void {
+    for (const path of [this.replyPath, this.sendPath]) {
+      liveReplyPaths.delete(path);
+      removeIfStale(path);
+    }
+  }
+
   async close(): Promise<void> {
     this.watch.stop();
     clearTimeout(this.fenceTimer);
@@ -272,10 +280,7 @@ export class DatagramClientTransport implements ClientTransport {
       this.replies.close();
       this.socket = undefined;
       this.replies = undefined;
-      for (const path of [this.replyPath, this.sendPath]) {
-        liveReplyPaths.delete(path);
-        removeIfStale(path);
-      }
+      this.forgetSocketFiles();
     }
     this.outbox.clear();
     clearInterval(this.drainTimer);

@@ -96,9 +96,8 @@ export class ReplayCache {
     if (memory && counter !== undefined && counter < memory.low) return BELOW_WATERMARK;
     if (!memory) {
       if (this.clients.size >= this.limits.maxClients) this.evictLeastRecentClient();
-      memory = { entries: new Map(), low: 0 };
+      memory = { entries: new Map(), low: low ?? 0 };
       this.clients.set(clientId, memory);
-      if (low !== undefined) memory.low = low;
     } else if (this.mostRecentClient !== clientId) {
       // Re-insert to keep the map ordered by last activity (a busy client is already last).
       this.clients.delete(clientId);

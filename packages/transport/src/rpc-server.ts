@@ -2,7 +2,6 @@ import {
   builtinMessages,
   type CodecName,
   CSTRING_REQUEST_ID,
-  clientIdOf,
   DEFAULT_MAX_JSON_DEPTH,
   DEFAULT_MAX_JSON_VALUES,
   decodeRequest,
@@ -11,9 +10,9 @@ import {
   isProtocolError,
   type MessageRegistry,
   okReply,
+  parseRequestId,
   type ReplyEnvelope,
   type RequestEnvelope,
-  requestCounterOf,
   type StatsReply,
   validateRequestPayload,
   type WireFormat,
@@ -159,12 +158,11 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     this.onRequest?.({ id: envelope.id, messageType: envelope.type, peer: peer.id, wire });
     let ticket: ReplayTicket | undefined;
     if (wire === 'json') {
-      const clientId = clientIdOf(envelope.id);
-      const counter = requestCounterOf(envelope.id);
+      const { clientId, counter } = parseRequestId(envelope.id);
       const known = this.replay.claim(envelope.id, clientId, Date.now(), counter, envelope.low);
       if (known === BELOW_WATERMARK) {
         // Its client stopped waiting for it long ago and said so: never run it (it may have run).
-        const message = `request ${envelope.id} is below its client's watermark ${envelope.low ?? ''}`;
+        const message = `request ${envelope.id} is below its client's watermark: it is never run again`;
         this.reply(peer, wire, errorReply(envelope.id, 'STALE_REQUEST', message));
         return;
       }
