@@ -5,8 +5,8 @@
  */
 import type { StatsReply, TransportName } from '@udsipc/protocol';
 import { connectClient } from '@udsipc/transport';
-import { CLIENT_CLI, node, type Running, sleep } from './daemons.js';
-import { startPing } from './server-process.js';
+import { type Running, sleep } from './daemons.js';
+import { startPing, startWellBehaved } from './server-process.js';
 
 const POLL_MS = 20;
 /** How often a long wait says what it is still waiting for: a test that times out shows where it stood. */
@@ -65,21 +65,7 @@ export function startPatientRun(
   replyDirectory: string,
   intervalMs = 2,
 ): Running {
-  return node(
-    CLIENT_CLI,
-    [
-      'run',
-      '--transport',
-      transport,
-      '--socket',
-      path,
-      '--interval',
-      String(intervalMs),
-      '--json',
-      ...PATIENT_FLAGS,
-    ],
-    { UDSIPC_REPLY_DIR: replyDirectory },
-  );
+  return startWellBehaved(transport, path, replyDirectory, intervalMs, PATIENT_FLAGS);
 }
 
 /** `udsipc-client ping --json` with patient requests: `count` pings, one at a time, `intervalMs` apart. */

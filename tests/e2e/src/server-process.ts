@@ -117,10 +117,21 @@ export function startWellBehaved(
   path: string,
   replyDirectory: string,
   intervalMs = 2,
+  extraFlags: readonly string[] = [],
 ): Running {
   return node(
     CLIENT_CLI,
-    ['run', '--transport', transport, '--socket', path, '--interval', String(intervalMs), '--json'],
+    [
+      'run',
+      '--transport',
+      transport,
+      '--socket',
+      path,
+      '--interval',
+      String(intervalMs),
+      '--json',
+      ...extraFlags,
+    ],
     {
       UDSIPC_REPLY_DIR: replyDirectory,
     },
