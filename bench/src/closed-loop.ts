@@ -1,11 +1,12 @@
+import { warmupCount } from '@udsipc/node';
 import { timeIsUp } from './phase-end.js';
 import type { PhaseResult, PhaseSpec } from './plan.js';
-import { latencyPercentiles, warmupOf } from './stats.js';
+import { latencyPercentiles } from './stats.js';
 
 /**
  * The closed loop of the Node baselines, the same discipline as udsipc-client's runner: `window`
  * requests in flight, the next issued as soon as one completes, until `maxCount` were issued or
- * its time is up (phase-end.ts); the first warmupOf(maxCount) are left out. Both baselines answer
+ * its time is up (phase-end.ts); the first warmupCount(maxCount) are left out. Both baselines answer
  * in order (one stream connection; one datagram queue per direction), so replies are matched
  * first-in first-out.
  * `issue(n)` must send n requests; replies are reported with `replied(n)`.
@@ -33,7 +34,7 @@ export class ClosedLoop {
   ) {
     this.started = new Float64Array(spec.maxCount);
     this.latencies = new Float64Array(spec.maxCount);
-    this.warmup = warmupOf(spec.maxCount);
+    this.warmup = warmupCount(spec.maxCount);
   }
 
   /** µs since the loop was made, from the same clock as the runner's (process.hrtime.bigint). */

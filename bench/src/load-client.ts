@@ -1,7 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { connectClient, type RpcClient } from '@udsipc/transport';
+import { connectClient, type RpcClient } from '@udsipc/node';
 import type { SocketKind } from './plan.js';
 
 /**

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeSocket } from '@udsipc/transport';
+import { probeSocket } from '@udsipc/transport-dgram';
 
 /** Every process the bench started and has not seen exit, by pid: killed on any way out. */
 const live = new Map<number, string>();

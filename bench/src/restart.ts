@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { percentile } from '@udsipc/node';
 import type { LoadSummary } from './load-client.js';
 import { describeOutcome, type LoadOutcome, loadOutcome } from './load-outcome.js';
 import {
@@ -16,7 +17,7 @@ import { type Child, sleep, start, stopChild, waitForSocket } from './processes.
 import { lastLogged, liveMoment, waitForLogged } from './server-log.js';
 import { serverStats } from './server-stats.js';
 import { watchForLiveSocket } from './socket-watch.js';
-import { percentile, type Spread, spread } from './stats.js';
+import { type Spread, spread } from './stats.js';
 import { udsipcServerArgs } from './targets/udsipc.js';
 
 /** One graceful restart with clients waiting: how soon each got its first reply from the new server. */

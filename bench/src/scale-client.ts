@@ -43,7 +43,7 @@ interface Counters {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function udsipcLanes(spec: ScaleClientSpec, counters: Counters): Promise<Lane[]> {
-  const { connectClient } = await import('@udsipc/transport');
+  const { connectClient } = await import('@udsipc/node');
   const kind = spec.target === 'udsipc-stream' ? 'stream' : 'dgram';
   const payload = { text: 'x'.repeat(spec.size) };
   const lanes: Lane[] = [];

@@ -1,5 +1,5 @@
+import { connectClient } from '@udsipc/node';
 import type { StatsReply } from '@udsipc/protocol';
-import { connectClient } from '@udsipc/transport';
 import type { SocketKind } from './plan.js';
 
 /** The server's own counters (executions by message type, resends answered from memory, ...). */

@@ -10,7 +10,7 @@ export interface SocketWatch {
 
 /**
  * Notes the moment a server's socket appears at `path` and a process is bound to it: an inotify
- * watch on its directory (the same event udsipc clients wait for, see @udsipc/transport's
+ * watch on its directory (the same event udsipc clients wait for, see @udsipc/core's
  * ServerWatch), timed on entry to the callback, before the checks. bind(2) of a UNIX socket path
  * creates its inode like mknod (net/unix/af_unix.c: unix_bind_bsd -> vfs_mknod), which inotify
  * reports on the directory as IN_CREATE; node's listen() binds and listens in one synchronous

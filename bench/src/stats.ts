@@ -1,15 +1,9 @@
-/** Summary statistics: percentiles of one run's latencies, median and range across runs. */
+import { percentile } from '@udsipc/node';
 
 /**
- * Nearest-rank percentile of an ascending array: the smallest sample with at least `p`% of the
- * samples at or below it (the rule of udsipc-client's own `percentile`; the smoke test holds the
- * two to the same answers). Always a measured value, never an interpolation.
+ * Summary statistics: percentiles of one run's latencies, median and range across runs. The
+ * percentile rule and the warm-up rule are udsipc-client bench's own, imported from @udsipc/node.
  */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
-}
 
 export interface LatencyPercentiles {
   p50Us: number;
@@ -26,11 +20,6 @@ export function latencyPercentiles(samples: Float64Array): LatencyPercentiles {
     p99Us: round(percentile(samples, 99)),
     p999Us: round(percentile(samples, 99.9)),
   };
-}
-
-/** Leading requests left out of a phase's figures: min(1000, count/10), udsipc-client bench's rule. */
-export function warmupOf(maxCount: number): number {
-  return Math.min(1_000, Math.floor(maxCount / 10));
 }
 
 /** Median with its range across runs. */

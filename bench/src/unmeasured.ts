@@ -1,7 +1,7 @@
+import { warmupCount } from '@udsipc/node';
 import { formatNumber } from './format.js';
 import type { PhaseName } from './plan.js';
 import type { RowResult } from './rows.js';
-import { warmupOf } from './stats.js';
 
 const PHASE_LABELS: Record<PhaseName, string> = {
   warmup: 'warm-up',
@@ -22,7 +22,7 @@ export function unmeasuredNote(row: RowResult, phase: PhaseName): string | undef
     .map((run) => run.phases[phase])
     .filter((result) => result === undefined || result.measured === 0 || !(result.msgsPerSec > 0));
   if (empty.length === 0) return undefined;
-  const warmup = warmupOf(spec.maxCount);
+  const warmup = warmupCount(spec.maxCount);
   const done = Math.max(...empty.map((result) => result?.count ?? 0));
   const errors = empty.reduce((total, result) => total + (result?.errors ?? 0), 0);
   const why =

@@ -1,5 +1,6 @@
+import type { ClientTransport } from '@udsipc/core';
+import { createClientTransport, RpcClient, TransportError } from '@udsipc/node';
 import { isProtocolError } from '@udsipc/protocol';
-import { type ClientTransport, createClientTransport, RpcClient, TransportError } from '@udsipc/transport';
 import { UsageError } from './failures.js';
 import type { ConnectionOptions } from './options.js';
 

@@ -1,5 +1,5 @@
+import { RequestError, TransportError } from '@udsipc/node';
 import { isProtocolError, UdsipcError } from '@udsipc/protocol';
-import { RequestError, TransportError } from '@udsipc/transport';
 
 /** A bad flag, environment variable or combination of them: exit code 2. */
 export class UsageError extends UdsipcError<'USAGE'> {

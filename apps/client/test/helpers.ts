@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPLY_SOCKET_PATTERN, type TransportName } from '@udsipc/protocol';
-import { probeSocket } from '@udsipc/transport';
+import { probeSocket } from '@udsipc/transport-dgram';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 const APP = join(import.meta.dirname, '..');

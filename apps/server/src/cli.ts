@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { writeSync } from 'node:fs';
+import { createServer, type UdsipcServer } from '@udsipc/node';
 import { type Invocation, parseConfig } from './config.js';
-import { createServer, type UdsipcServer } from './create-server.js';
 import { classifyFailure, ExitCode, failureLine } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { handleQuiesceSignal } from './quiesce-toggle.js';

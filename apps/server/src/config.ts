@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SERVER_DEFAULTS } from '@udsipc/node';
 import {
   CODEC_NAMES,
   type CodecName,
@@ -33,9 +34,6 @@ export interface ServerConfig {
 
 export type Invocation = { action: 'run'; config: ServerConfig } | { action: 'help' } | { action: 'version' };
 
-export const DEFAULT_MODE = 0o600;
-export const DEFAULT_MAX_CONNECTIONS = 1024;
-export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 /** setTimeout's ceiling; a longer idle timeout would silently fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -161,16 +159,11 @@ export function parseConfig(
       transport,
       socket,
       codec: read('codec', 'auto'),
-      mode: read('mode', DEFAULT_MODE),
+      mode: read('mode', SERVER_DEFAULTS.mode),
       logLevel: read('logLevel', 'info'),
       logFormat: read('logFormat', 'pretty'),
-      maxConnections: read('maxConnections', DEFAULT_MAX_CONNECTIONS),
-      idleTimeoutMs: read('idleTimeoutMs', DEFAULT_IDLE_TIMEOUT_MS),
+      maxConnections: read('maxConnections', SERVER_DEFAULTS.maxConnections),
+      idleTimeoutMs: read('idleTimeoutMs', SERVER_DEFAULTS.idleTimeoutMs),
     },
   };
-}
-
-/** `0o600` as `0600`, the way operators write it. */
-export function formatMode(mode: number): string {
-  return `0${mode.toString(8).padStart(3, '0')}`;
 }

@@ -1,5 +1,5 @@
+import { TransportError } from '@udsipc/node';
 import { isProtocolError } from '@udsipc/protocol';
-import { TransportError } from '@udsipc/transport';
 import { ConfigError } from './config-error.js';
 
 /** Exit statuses other tools (systemd, scripts, the tests) rely on. */

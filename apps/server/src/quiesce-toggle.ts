@@ -1,5 +1,5 @@
+import type { UdsipcServer } from '@udsipc/node';
 import type { Logger } from 'pino';
-import type { UdsipcServer } from './create-server.js';
 
 /** The signal udsipc-migrate sends before `criu dump` and again after `criu restore`. */
 export const QUIESCE_SIGNAL = 'SIGUSR2';

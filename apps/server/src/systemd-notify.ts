@@ -1,5 +1,5 @@
 import { MAX_SOCKET_PATH_BYTES } from '@udsipc/protocol';
-import { DatagramSocket } from '@udsipc/transport';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import type { ServerLogger } from './logger.js';
 
 export type NotifyResult =

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectClient, DatagramSocket, type RpcClient } from '@udsipc/transport';
+import { connectClient, type RpcClient } from '@udsipc/node';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CLI,

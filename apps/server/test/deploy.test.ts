@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { connectClient, type RpcClient } from '@udsipc/transport';
+import { connectClient, type RpcClient } from '@udsipc/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployApp, deployedUnixDgram, linksLeaving } from '../../../scripts/test-support/deploy-app.mjs';
 import {

@@ -36,8 +36,8 @@ export default async function setup(): Promise<void> {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: appDir, stdio: 'inherit' });
   }
   // The dependencies are built by `turbo run build` (the test task depends on it); say so plainly if not.
-  const transport = (await import('@udsipc/transport')) as Record<string, unknown>;
-  if (typeof transport.DatagramSocket !== 'function') {
-    throw new Error('@udsipc/transport is not built (or is stale): run `pnpm exec turbo run build` first');
+  const library = (await import('@udsipc/node')) as Record<string, unknown>;
+  if (typeof library.createServer !== 'function') {
+    throw new Error('@udsipc/node is not built (or is stale): run `pnpm exec turbo run build` first');
   }
 }

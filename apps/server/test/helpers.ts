@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatagramSocket } from '@udsipc/transport';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import { makeTempDir as makeSharedTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 export const APP_DIR = join(import.meta.dirname, '..');

@@ -1,6 +1,7 @@
 // The library API, imported from the built package as a team adding its own message types would.
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectClient, RequestError, type RpcClient } from '@udsipc/node';
 import type { TransportName } from '@udsipc/protocol';
 import {
   builtinMessages,
@@ -10,7 +11,6 @@ import {
   type ServerLogger,
   type UdsipcServer,
 } from '@udsipc/server';
-import { connectClient, RequestError, type RpcClient } from '@udsipc/transport';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { makeTempDir } from './helpers.js';

@@ -1,6 +1,7 @@
 import { lstatSync, statSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
+import { connectClient, RequestError, type RpcClient } from '@udsipc/node';
 import {
   ACK_TEXT,
   CSTRING_RECORD_BYTES,
@@ -8,7 +9,7 @@ import {
   encodeCString,
   type TransportName,
 } from '@udsipc/protocol';
-import { connectClient, DatagramSocket, RequestError, type RpcClient } from '@udsipc/transport';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   jsonLines,

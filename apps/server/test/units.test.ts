@@ -1,10 +1,9 @@
 // In-process checks of the pure parts: configuration precedence, the pretty format, the warning cap.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { ConfigError } from '../src/config-error.js';
 import { classifyFailure, failureLine } from '../src/exit-codes.js';
 import { formatPrettyLine } from '../src/logger.js';
-import { WarnLimiter } from '../src/warn-limiter.js';
 
 describe('parseConfig', () => {
   it('defaults to datagram on the seed path, codec auto, mode 0600', () => {
@@ -88,29 +87,5 @@ describe('formatPrettyLine', () => {
     expect(formatPrettyLine(line)).toBe(
       '1970-01-01T00:00:00.000Z WARN  bad request code=MALFORMED reason="not JSON" n=3\n',
     );
-  });
-});
-
-describe('WarnLimiter', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('lets a burst through per window and reports the rest when the window ends', () => {
-    vi.useFakeTimers();
-    const suppressed: Array<[string, number]> = [];
-    const limiter = new WarnLimiter((kind, count) => suppressed.push([kind, count]), {
-      burst: 2,
-      windowMs: 1_000,
-    });
-    const allowed = Array.from({ length: 5 }, () => limiter.allow('a'));
-    expect(allowed).toEqual([true, true, false, false, false]);
-    expect(limiter.allow('b')).toBe(true);
-    expect(suppressed).toEqual([]);
-    vi.advanceTimersByTime(1_000);
-    expect(suppressed).toEqual([['a', 3]]);
-    expect(limiter.allow('a')).toBe(true);
-    limiter.close();
-    expect(suppressed).toEqual([['a', 3]]);
   });
 });

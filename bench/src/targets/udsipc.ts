@@ -1,11 +1,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DEFAULTS, runEchoBench } from '@udsipc/client';
+import { connectClient, REQUEST_DEFAULTS, type RpcClient, runEchoBench, warmupCount } from '@udsipc/node';
 import type { BuiltinMessages } from '@udsipc/protocol';
-import { connectClient, type RpcClient } from '@udsipc/transport';
 import { timeIsUp } from '../phase-end.js';
 import type { ClientSpec, PhaseResult, PhaseSpec, SocketKind } from '../plan.js';
-import { latencyPercentiles, warmupOf } from '../stats.js';
+import { latencyPercentiles } from '../stats.js';
 
 const require = createRequire(import.meta.url);
 const serverPackage = dirname(require.resolve('@udsipc/server/package.json'));
@@ -75,7 +74,7 @@ function phaseSignal(client: EchoClient, phase: PhaseSpec): { signal: AbortSigna
   const controller = new AbortController();
   const began = performance.now();
   const repliedBefore = client.counters.replied;
-  const warmup = warmupOf(phase.maxCount);
+  const warmup = warmupCount(phase.maxCount);
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     const measured = Math.max(0, client.counters.replied - repliedBefore - warmup);
@@ -96,8 +95,8 @@ export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promi
     transport: kind,
     path: spec.socket,
     replyDirectory: spec.replyDir,
-    timeoutMs: DEFAULTS.timeoutMs,
-    retries: DEFAULTS.retries,
+    timeoutMs: REQUEST_DEFAULTS.timeoutMs,
+    retries: REQUEST_DEFAULTS.retries,
   });
   const results: PhaseResult[] = [];
   try {
@@ -112,7 +111,7 @@ export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promi
       });
       stop.dispose();
       // Our samples cover every request; leave out the same leading ones the runner did.
-      const samples = timed?.samples().slice(warmupOf(phase.maxCount));
+      const samples = timed?.samples().slice(warmupCount(phase.maxCount));
       const percentiles = samples ? latencyPercentiles(samples) : undefined;
       results.push({
         window: phase.window,

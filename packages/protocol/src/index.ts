@@ -1,4 +1,5 @@
 export * from './cstring-codec.js';
+export * from './dgram-batch.js';
 export * from './envelope.js';
 export * from './errors.js';
 export * from './ids.js';
@@ -7,6 +8,7 @@ export * from './json-limits.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './paths.js';
+export * from './stream-frame.js';
 export * from './udsipc-error.js';
 export * from './validate.js';
 export * from './wire.js';

@@ -3,7 +3,7 @@ import { lstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { probeSocket } from '@udsipc/transport';
+import { probeSocket } from '@udsipc/transport-dgram';
 
 const require = createRequire(import.meta.url);
 

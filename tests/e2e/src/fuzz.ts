@@ -3,8 +3,7 @@
  * expected answer is known by construction (an error code, `ok`, or `any` for random and mutated
  * bytes), so each reply can be checked, and a failure replays exactly from the printed seed.
  */
-import { PROTOCOL_ERROR_CODES } from '@udsipc/protocol';
-import { BATCH_MARKER, MAX_BATCH_FRAMES, packBatch } from '@udsipc/transport';
+import { BATCH_MARKER, MAX_BATCH_FRAMES, PROTOCOL_ERROR_CODES, packBatch } from '@udsipc/protocol';
 
 /** Seed from UDSIPC_FUZZ_SEED (decimal or 0x hex), else a fixed one: runs are reproducible. */
 export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {

@@ -3,8 +3,9 @@
  * machine takes: the test's own vitest timeout is the only bound, so a slow run is slow, never
  * red. Speed is measured by the benchmark, and only reported here.
  */
+
+import { connectClient } from '@udsipc/node';
 import type { StatsReply, TransportName } from '@udsipc/protocol';
-import { connectClient } from '@udsipc/transport';
 import { type Running, sleep } from './daemons.js';
 import { startPing, startWellBehaved } from './server-process.js';
 

@@ -1,6 +1,13 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { decodeJsonReply, decodeReply, encodeJson } from '@udsipc/protocol';
-import { DatagramSocket, frameHeader, isBatch, unpackBatch } from '@udsipc/transport';
+import {
+  decodeJsonReply,
+  decodeReply,
+  encodeJson,
+  frameHeader,
+  isBatch,
+  unpackBatch,
+} from '@udsipc/protocol';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import { ANY, type Expectation, type FuzzMessage, KNOWN_CODES, UNKNOWN_ID } from './fuzz.js';
 import { until } from './patience.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { connectClient } from '@udsipc/node';
 import type { StatsReply, TransportName } from '@udsipc/protocol';
-import { connectClient } from '@udsipc/transport';
 import { CLIENT_CLI, HANG_GUARD_MS, node, type Running, run, SERVER_CLI, sleep, stop } from './daemons.js';
 
 /** One line of the server's `--log-format json` output. */

@@ -2,7 +2,7 @@ import { mkdirSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { encodeJson, type TransportName } from '@udsipc/protocol';
-import { DatagramSocket } from '@udsipc/transport';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Running, run, sleep, stop } from '../src/daemons.js';
 import { CLASSES, classGenerator, fuzzSeed, type Lane, mixedGenerator, Rng } from '../src/fuzz.js';

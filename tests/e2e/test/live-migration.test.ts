@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectClient } from '@udsipc/node';
 import type { TransportName } from '@udsipc/protocol';
-import { connectClient } from '@udsipc/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATE_CLI, node, SERVER_CLI, sleep, stop, waitForSocket } from '../src/daemons.js';
 import {

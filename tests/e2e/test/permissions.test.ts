@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { sendPathFor, type TransportName } from '@udsipc/protocol';
-import { DatagramSocket } from '@udsipc/transport';
+import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_CLI, node, type Running, run, SERVER_CLI, stop } from '../src/daemons.js';
 import { isAlive } from '../src/migration-harness.js';

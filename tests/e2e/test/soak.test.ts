@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectClient, type RpcClient } from '@udsipc/node';
 import type { TransportName } from '@udsipc/protocol';
-import { connectClient, type RpcClient } from '@udsipc/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stop } from '../src/daemons.js';
 import { PATIENT, patientStats, until } from '../src/patience.js';

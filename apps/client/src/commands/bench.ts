@@ -1,6 +1,6 @@
+import type { RpcClient } from '@udsipc/node';
+import { type EchoBenchResult, runEchoBench } from '@udsipc/node';
 import { encodeRequest, isProtocolError, PROTOCOL_VERSION } from '@udsipc/protocol';
-import type { RpcClient } from '@udsipc/transport';
-import { type EchoBenchResult, runEchoBench } from '../bench/run-echo-bench.js';
 import { openConnection } from '../connect.js';
 import { UsageError } from '../failures.js';
 import type { Command } from '../options.js';

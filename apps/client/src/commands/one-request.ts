@@ -1,4 +1,4 @@
-import type { RpcClient } from '@udsipc/transport';
+import type { RpcClient } from '@udsipc/node';
 import { openConnection } from '../connect.js';
 import { describeFailure, failureLine } from '../failures.js';
 import type { ConnectionOptions } from '../options.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { elapsedUs, summarizeLatencies } from '@udsipc/node';
 import { openConnection } from '../connect.js';
 import { describeFailure, failureJson, failureLine, requestOf } from '../failures.js';
 import type { Command } from '../options.js';
-import { elapsedUs, summarizeLatencies } from '../percentiles.js';
 import { onAbort } from '../signals.js';
 import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED } from './context.js';
 

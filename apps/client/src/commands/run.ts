@@ -1,9 +1,9 @@
+import { elapsedUs } from '@udsipc/node';
 import { isProtocolError } from '@udsipc/protocol';
 import { openConnection } from '../connect.js';
 import { describeFailure, failureJson, failureLine, requestOf } from '../failures.js';
 import type { Command } from '../options.js';
 import type { Output } from '../output.js';
-import { elapsedUs } from '../percentiles.js';
 import { onAbort } from '../signals.js';
 import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED } from './context.js';
 

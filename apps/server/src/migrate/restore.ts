@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { connectClient } from '@udsipc/transport';
+import { connectClient } from '@udsipc/node';
 import { QUIESCE_SIGNAL } from '../quiesce-toggle.js';
 import { readCheckpointRecord } from './checkpoint-record.js';
 import { assertCriuWorks, criuLogTail, runCriu } from './criu.js';

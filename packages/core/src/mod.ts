@@ -1,0 +1,43 @@
+// The public face of @udsipc/core: the request/reply layer and the transport interface it runs on.
+// What only adapter authors need (socket-file safety, burst policy, the server watch ...) is in
+// `@udsipc/core/transport`; nothing else is exported.
+export { type BackoffPolicy, DEFAULT_RECONNECT_BACKOFF, DEFAULT_RETRY_BACKOFF } from './backoff.js';
+export {
+  HandlerError,
+  REQUEST_ERROR_CODES,
+  RequestError,
+  type RequestErrorCode,
+  TRANSPORT_ERROR_CODES,
+  TransportError,
+  type TransportErrorCode,
+} from './errors.js';
+export { DEFAULT_REPLAY_LIMITS, type ReplayLimits } from './replay-cache.js';
+export {
+  type ClientCounters,
+  type Exchange,
+  REQUEST_DEFAULTS,
+  type RequestOptions,
+  RpcClient,
+  type RpcClientOptions,
+} from './rpc-client.js';
+export {
+  type Handler,
+  type RequestContext,
+  type RequestTrace,
+  RpcServer,
+  type RpcServerEvent,
+  type RpcServerOptions,
+} from './rpc-server.js';
+export { parseSocketMode } from './socket-file.js';
+export type {
+  ClientTransport,
+  ClientTransportOptions,
+  FrameListener,
+  LinkFailureListener,
+  SendFailureListener,
+  ServerBackListener,
+  ServerPeer,
+  ServerTransport,
+  ServerTransportOptions,
+} from './transport.js';
+export type { TransportEvent, TransportEventListener } from './transport-events.js';

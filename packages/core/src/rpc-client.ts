@@ -1,0 +1,375 @@
+import {
+  builtinMessages,
+  createClientId,
+  createRequestIdGenerator,
+  DEFAULT_MAX_JSON_DEPTH,
+  decodeReply,
+  encodeRequest,
+  isProtocolError,
+  type MessageRegistry,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type ReplyPayload,
+  type RequestPayload,
+  requestCounterOf,
+  validateReplyPayload,
+  type WireFormat,
+} from '@udsipc/protocol';
+import { type BackoffPolicy, backoffDelay, DEFAULT_RETRY_BACKOFF } from './backoff.js';
+import { RequestError } from './errors.js';
+import type { ClientTransport } from './transport.js';
+
+export interface RequestOptions {
+  /** How long one attempt waits for its reply before it is resent, in ms (default 1000). */
+  timeoutMs?: number;
+  /**
+   * How many times a request is resent after a time-out, with the same id, before it fails with
+   * TIMEOUT (default 10). While the server cannot be reached at all (ECONNREFUSED, ENOENT, no
+   * connection) resends follow the back-off instead, for as long as `(retries + 1) * timeoutMs`,
+   * so a request is as patient with a server that is down as with one that is frozen.
+   */
+  retries?: number;
+}
+
+/** What a request does when it is not told otherwise: the one place these live (the CLI's help shows them). */
+export const REQUEST_DEFAULTS: Readonly<Required<RequestOptions>> = { timeoutMs: 1_000, retries: 10 };
+
+export interface RpcClientOptions<R extends MessageRegistry> extends RequestOptions {
+  transport: ClientTransport;
+  wire?: WireFormat;
+  messages?: R;
+  backoff?: BackoffPolicy;
+  clientId?: string;
+}
+
+/** A settled request: its reply payload, the id it carried and how many times it was sent. */
+export interface Exchange<P> {
+  id: string;
+  attempts: number;
+  payload: P;
+}
+
+/** What a client did, for summaries: `sent` counts requests, `retried` counts resends. */
+export interface ClientCounters {
+  sent: number;
+  replied: number;
+  failed: number;
+  retried: number;
+  /** Replies for requests already settled (answers to resends that crossed the first reply). */
+  lateReplies: number;
+  /** Replies that could not be decoded. */
+  badReplies: number;
+}
+
+interface Pending {
+  readonly id: string;
+  /** The id's counter: the oldest pending request's is the `low` every new request carries. */
+  readonly counter: number;
+  readonly type: string;
+  readonly frame: Buffer;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  attempts: number;
+  timeouts: number;
+  /** After this (ms since the epoch) a request that cannot reach the server fails. */
+  readonly giveUpAt: number;
+  waitingToResend: boolean;
+  /** When the current attempt times out (ms since the epoch); checked by the client's one sweep timer. */
+  replyDeadline: number;
+  /** Only set while waiting to resend after a failure. */
+  resendTimer: NodeJS.Timeout | undefined;
+  /** Resolve with the Exchange (for `exchange`) or with the payload alone (for `request`). */
+  readonly detailed: boolean;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * How often in-flight requests are checked for a time-out. One timer for all of them costs far
+ * less than a timer per request (set and cleared ~150,000 times a second when pipelining); a
+ * time-out then fires up to this much late.
+ */
+const TIMEOUT_SWEEP_MS = 20;
+
+/**
+ * The client half of request/reply, written once over any ClientTransport. Requests are matched to
+ * replies by id, many in flight at once. Retries follow the Lazy Pirate pattern: on a time-out or a
+ * link failure the same request (same id) is resent with bounded, jittered back-off, so a server
+ * that restarts, freezes or is checkpointed loses nothing, and executes nothing twice while it
+ * remembers the id.
+ */
+export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
+  readonly transport: ClientTransport;
+  readonly clientId: string;
+  readonly counters: ClientCounters = {
+    sent: 0,
+    replied: 0,
+    failed: 0,
+    retried: 0,
+    lateReplies: 0,
+    badReplies: 0,
+  };
+  private readonly wire: WireFormat;
+  private readonly messages: R;
+  private readonly backoff: BackoffPolicy;
+  private readonly defaultTimeoutMs: number;
+  private readonly defaultRetries: number;
+  private readonly nextId: () => string;
+  private readonly pending = new Map<string, Pending>();
+  private readonly limits: { maxBytes: number; maxDepth: number };
+  private closed = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: RpcClientOptions<R>) {
+    this.transport = options.transport;
+    this.wire = options.wire ?? 'json';
+    this.messages = options.messages ?? (builtinMessages as unknown as R);
+    this.backoff = options.backoff ?? DEFAULT_RETRY_BACKOFF;
+    this.defaultTimeoutMs = options.timeoutMs ?? REQUEST_DEFAULTS.timeoutMs;
+    this.defaultRetries = options.retries ?? REQUEST_DEFAULTS.retries;
+    this.clientId = options.clientId ?? createClientId();
+    this.nextId = createRequestIdGenerator(this.clientId);
+    this.limits = { maxBytes: this.transport.maxFrameBytes, maxDepth: DEFAULT_MAX_JSON_DEPTH };
+  }
+
+  open(): Promise<void> {
+    return this.transport.open(
+      (frame) => this.receive(frame),
+      (code, key) => this.linkFailed(code, key),
+      () => this.serverBack(),
+    );
+  }
+
+  /**
+   * A new server listens and every reply of the old one has been read (the transport's promise):
+   * resend what is unanswered now, instead of when its back-off or time-out ends. Resends carry
+   * their ids, so one the server already ran is answered from its memory, not run again.
+   */
+  private serverBack(): void {
+    for (const entry of [...this.pending.values()]) {
+      if (entry.waitingToResend) {
+        clearTimeout(entry.resendTimer);
+      } else {
+        this.counters.retried++;
+      }
+      this.transmit(entry);
+    }
+  }
+
+  /** Requests in flight now. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends one request and resolves with its validated reply payload. Rejects with a ProtocolError
+   * (refused before sending, or a reply that fails its schema) or a RequestError (TIMEOUT,
+   * SERVER_UNAVAILABLE, REMOTE_ERROR with the server's code, CLOSED).
+   */
+  request<T extends keyof R & string>(
+    type: T,
+    payload: RequestPayload<R, T>,
+    options: RequestOptions = {},
+  ): Promise<ReplyPayload<R, T>> {
+    return this.issue(type, payload, options, false) as Promise<ReplyPayload<R, T>>;
+  }
+
+  /**
+   * `request`, reporting also the id the request carried and how many times it was sent. On
+   * failure the RequestError (or a reply's ProtocolError) carries the same `requestId`.
+   */
+  exchange<T extends keyof R & string>(
+    type: T,
+    payload: RequestPayload<R, T>,
+    options: RequestOptions = {},
+  ): Promise<Exchange<ReplyPayload<R, T>>> {
+    return this.issue(type, payload, options, true) as Promise<Exchange<ReplyPayload<R, T>>>;
+  }
+
+  private issue(
+    type: string,
+    payload: unknown,
+    options: RequestOptions,
+    detailed: boolean,
+  ): Promise<unknown> {
+    if (this.closed) {
+      return Promise.reject(new RequestError('CLOSED', 'client is closed', { requestId: '', attempts: 0 }));
+    }
+    const id = this.nextId();
+    const counter = requestCounterOf(id) ?? 0;
+    // The oldest request still waiting (pending is in issue order), or this one: the server may
+    // forget every id of ours below it, since we never send those again.
+    const low = this.pending.values().next().value?.counter ?? counter;
+    let frame: Buffer;
+    try {
+      frame = encodeRequest({ v: PROTOCOL_VERSION, id, type, payload, low }, this.wire, this.limits);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.counters.sent++;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const retries = options.retries ?? this.defaultRetries;
+    return new Promise<unknown>((resolve, reject) => {
+      const entry: Pending = {
+        id,
+        counter,
+        type,
+        frame,
+        timeoutMs,
+        retries,
+        attempts: 0,
+        timeouts: 0,
+        giveUpAt: Date.now() + (retries + 1) * timeoutMs,
+        waitingToResend: false,
+        replyDeadline: 0,
+        resendTimer: undefined,
+        detailed,
+        resolve,
+        reject,
+      };
+      this.pending.set(id, entry);
+      this.transmit(entry);
+    });
+  }
+
+  private transmit(entry: Pending): void {
+    entry.waitingToResend = false;
+    entry.resendTimer = undefined;
+    entry.attempts++;
+    const failure = this.transport.send(entry.frame, entry.id);
+    if (failure !== undefined) {
+      this.attemptFailed(entry, 'SERVER_UNAVAILABLE', failure);
+      return;
+    }
+    entry.replyDeadline = Date.now() + entry.timeoutMs;
+    this.sweepTimer ??= setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
+  }
+
+  private sweepTimeouts(): void {
+    const now = Date.now();
+    const expired: Pending[] = [];
+    for (const entry of this.pending.values()) {
+      if (!entry.waitingToResend && entry.replyDeadline <= now) expired.push(entry);
+    }
+    if (expired.length > 0) {
+      // A process that was starved of CPU runs its timers before it reads its sockets, so a reply
+      // may be waiting already: decide in the check phase, after this turn's I/O was read.
+      setImmediate(() => {
+        for (const entry of expired) {
+          const current = this.pending.get(entry.id) === entry;
+          if (current && !entry.waitingToResend && entry.replyDeadline <= now) {
+            this.attemptFailed(entry, 'TIMEOUT', 'TIMEOUT');
+          }
+        }
+      });
+    }
+    if (this.pending.size === 0) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+  }
+
+  private attemptFailed(entry: Pending, failure: 'TIMEOUT' | 'SERVER_UNAVAILABLE', code: string): void {
+    if (failure === 'TIMEOUT') entry.timeouts++;
+    const exhausted = failure === 'TIMEOUT' ? entry.timeouts > entry.retries : Date.now() >= entry.giveUpAt;
+    if (exhausted || this.closed) {
+      this.settle(entry);
+      this.counters.failed++;
+      const what = failure === 'TIMEOUT' ? 'no reply' : `server unavailable (${code})`;
+      entry.reject(
+        new RequestError(failure, `${entry.type} ${entry.id}: ${what} after ${entry.attempts} attempts`, {
+          requestId: entry.id,
+          attempts: entry.attempts,
+        }),
+      );
+      return;
+    }
+    entry.waitingToResend = true;
+    this.counters.retried++;
+    entry.resendTimer = setTimeout(
+      () => this.transmit(entry),
+      backoffDelay(this.backoff, entry.attempts - 1),
+    );
+  }
+
+  /** A link failure for one frame (by key), or for everything in flight (a lost connection). */
+  private linkFailed(code: string, key: string | undefined): void {
+    if (key !== undefined) {
+      const entry = this.pending.get(key);
+      if (entry && !entry.waitingToResend) this.attemptFailed(entry, 'SERVER_UNAVAILABLE', code);
+      return;
+    }
+    for (const entry of [...this.pending.values()]) {
+      if (!entry.waitingToResend) this.attemptFailed(entry, 'SERVER_UNAVAILABLE', code);
+    }
+  }
+
+  private settle(entry: Pending): void {
+    if (entry.resendTimer) clearTimeout(entry.resendTimer);
+    this.pending.delete(entry.id);
+  }
+
+  private receive(frame: Buffer): void {
+    let reply: ReturnType<typeof decodeReply>;
+    try {
+      reply = decodeReply(frame, this.wire, this.limits);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.counters.badReplies++;
+      return;
+    }
+    // cstring replies carry no id: the seed's servers answer in order, so the oldest request is meant.
+    const entry = this.wire === 'cstring' ? this.pending.values().next().value : this.pending.get(reply.id);
+    if (!entry) {
+      this.counters.lateReplies++;
+      return;
+    }
+    this.settle(entry);
+    this.counters.replied++;
+    if (!reply.ok) {
+      this.counters.failed++;
+      entry.reject(
+        new RequestError('REMOTE_ERROR', `${reply.error.code}: ${reply.error.message}`, {
+          requestId: entry.id,
+          attempts: entry.attempts,
+          remoteCode: reply.error.code,
+        }),
+      );
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = validateReplyPayload(entry.type, reply.payload, this.messages);
+    } catch (error) {
+      this.counters.failed++;
+      const invalid = error as ProtocolError;
+      entry.reject(
+        new ProtocolError(invalid.code, invalid.message, {
+          field: invalid.field,
+          requestId: entry.id,
+          cause: invalid,
+        }),
+      );
+      return;
+    }
+    entry.resolve(entry.detailed ? { id: entry.id, attempts: entry.attempts, payload } : payload);
+  }
+
+  /** Fails what is still in flight with CLOSED and closes the transport. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const entry of [...this.pending.values()]) {
+      this.settle(entry);
+      this.counters.failed++;
+      entry.reject(
+        new RequestError('CLOSED', `${entry.type} ${entry.id}: client closed`, {
+          requestId: entry.id,
+          attempts: entry.attempts,
+        }),
+      );
+    }
+    await this.transport.close();
+  }
+}

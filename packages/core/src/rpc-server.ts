@@ -1,0 +1,318 @@
+import {
+  builtinMessages,
+  type CodecName,
+  CSTRING_REQUEST_ID,
+  DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_MAX_JSON_VALUES,
+  decodeRequest,
+  encodeReply,
+  errorReply,
+  isProtocolError,
+  type MessageRegistry,
+  okReply,
+  parseRequestId,
+  type ReplyEnvelope,
+  type RequestEnvelope,
+  type StatsReply,
+  validateRequestPayload,
+  type WireFormat,
+} from '@udsipc/protocol';
+import type { z } from 'zod';
+import { HandlerError } from './errors.js';
+import {
+  BELOW_WATERMARK,
+  DEFAULT_REPLAY_LIMITS,
+  ReplayCache,
+  type ReplayLimits,
+  ReplayTicket,
+} from './replay-cache.js';
+import type { ServerPeer, ServerTransport } from './transport.js';
+
+/** What a handler is told besides its payload. */
+export interface RequestContext {
+  readonly id: string;
+  readonly type: string;
+  readonly peer: string;
+  readonly wire: WireFormat;
+}
+
+export type Handler<R extends MessageRegistry, T extends keyof R> = (
+  payload: z.infer<R[T]['request']>,
+  context: RequestContext,
+) => z.input<R[T]['reply']> | Promise<z.input<R[T]['reply']>>;
+
+/** What the request/reply layer reports for logging; the server app turns these into log lines. */
+export type RpcServerEvent =
+  | { type: 'protocol-error'; code: string; message: string; peer: string }
+  | { type: 'handler-error'; id: string; messageType: string; code: string; message: string }
+  | { type: 'send-failure'; peer: string; code: string };
+
+/** One decoded request, as `onRequest` reports it. */
+export interface RequestTrace {
+  id: string;
+  messageType: string;
+  peer: string;
+  wire: WireFormat;
+}
+
+export interface RpcServerOptions<R extends MessageRegistry> {
+  transport: ServerTransport;
+  codec: CodecName;
+  messages?: R;
+  replay?: Partial<ReplayLimits>;
+  maxJsonDepth?: number;
+  /** Most JSON values (objects, arrays, elements) in one request (default 100,000): bounds its parse time. */
+  maxJsonValues?: number;
+  onEvent?: (event: RpcServerEvent) => void;
+  /**
+   * Called for every decoded request, for tracing. Left unset, a request costs nothing here: this is
+   * on the hot path, so the record is not even built.
+   */
+  onRequest?: (request: RequestTrace) => void;
+}
+
+const UNKNOWN_REQUEST_ID = '?';
+/** Distinct clients are counted up to this many, so the count cannot grow memory without bound. */
+const MAX_TRACKED_CLIENTS = 1_000_000;
+
+function increment(counts: Record<string, number>, code: string): void {
+  counts[code] = (counts[code] ?? 0) + 1;
+}
+
+/**
+ * The server half of request/reply, written once over any ServerTransport: decode, answer resends
+ * from memory, validate, dispatch by type, reply in the wire format the request came in. Nothing a
+ * peer sends can throw out of here; a handler's throw becomes an error reply.
+ */
+export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
+  readonly transport: ServerTransport;
+  private readonly codec: CodecName;
+  private readonly messages: R;
+  private readonly handlers = new Map<string, Handler<R, keyof R>>();
+  private readonly replay: ReplayCache;
+  private readonly limits: { maxBytes: number; maxDepth: number; maxValues: number };
+  private readonly onEvent: (event: RpcServerEvent) => void;
+  private readonly onRequest: ((request: RequestTrace) => void) | undefined;
+  private readonly startedAt = Date.now();
+  private readonly clients = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+  private accepting = true;
+  private readonly counters = {
+    requests: 0,
+    executed: 0,
+    executedByType: {} as Record<string, number>,
+    replies: 0,
+    resendsAnsweredFromMemory: 0,
+    errorsByCode: {} as Record<string, number>,
+    sendFailuresByCode: {} as Record<string, number>,
+  };
+
+  constructor(options: RpcServerOptions<R>) {
+    this.transport = options.transport;
+    this.codec = options.codec;
+    this.messages = options.messages ?? (builtinMessages as unknown as R);
+    this.replay = new ReplayCache({ ...DEFAULT_REPLAY_LIMITS, ...options.replay });
+    this.limits = {
+      maxBytes: this.transport.maxFrameBytes,
+      maxDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+      maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
+    };
+    this.onEvent = options.onEvent ?? (() => {});
+    this.onRequest = options.onRequest;
+  }
+
+  /** Registers the handler for one message type of the registry. */
+  handle<T extends keyof R & string>(type: T, handler: Handler<R, T>): this {
+    if (!Object.hasOwn(this.messages, type)) throw new Error(`no schema for message type "${type}"`);
+    this.handlers.set(type, handler as unknown as Handler<R, keyof R>);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    await this.transport.listen(
+      (frame, wire, peer) => this.receive(frame, wire, peer),
+      (peer, code) => {
+        increment(this.counters.sendFailuresByCode, code);
+        this.onEvent({ type: 'send-failure', peer: peer.id, code });
+      },
+    );
+    this.sweepTimer = setInterval(() => this.replay.sweep(Date.now()), 10_000);
+    this.sweepTimer.unref();
+  }
+
+  private receive(frame: Buffer, wire: WireFormat, peer: ServerPeer): void {
+    if (!this.accepting) return;
+    let envelope: RequestEnvelope;
+    try {
+      envelope = decodeRequest(frame, wire, this.limits).envelope;
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.counters.requests++;
+      this.onEvent({ type: 'protocol-error', code: error.code, message: error.message, peer: peer.id });
+      this.reply(peer, wire, errorReply(error.requestId ?? UNKNOWN_REQUEST_ID, error.code, error.message));
+      return;
+    }
+    this.counters.requests++;
+    this.onRequest?.({ id: envelope.id, messageType: envelope.type, peer: peer.id, wire });
+    let ticket: ReplayTicket | undefined;
+    if (wire === 'json') {
+      const { clientId, counter } = parseRequestId(envelope.id);
+      const known = this.replay.claim(envelope.id, clientId, Date.now(), counter, envelope.low);
+      if (known === BELOW_WATERMARK) {
+        // Its client stopped waiting for it long ago and said so: never run it (it may have run).
+        const message = `request ${envelope.id} is below its client's watermark: it is never run again`;
+        this.reply(peer, wire, errorReply(envelope.id, 'STALE_REQUEST', message));
+        return;
+      }
+      if (!(known instanceof ReplayTicket)) {
+        this.counters.resendsAnsweredFromMemory++;
+        // A resend of a request still running is answered when it completes, through the original reply.
+        if (known !== 'pending') this.send(peer, known);
+        return;
+      }
+      ticket = known;
+      if (this.clients.size < MAX_TRACKED_CLIENTS) this.clients.add(clientId);
+    }
+    this.execute(envelope, wire, peer, ticket);
+  }
+
+  private execute(
+    envelope: RequestEnvelope,
+    wire: WireFormat,
+    peer: ServerPeer,
+    ticket: ReplayTicket | undefined,
+  ): void {
+    let payload: unknown;
+    try {
+      payload = validateRequestPayload(envelope, this.messages);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.onEvent({ type: 'protocol-error', code: error.code, message: error.message, peer: peer.id });
+      this.finish(peer, wire, errorReply(envelope.id, error.code, error.message), ticket);
+      return;
+    }
+    const handler = this.handlers.get(envelope.type);
+    if (!handler) {
+      const message = `no handler for message type "${envelope.type}"`;
+      this.finish(peer, wire, errorReply(envelope.id, 'UNKNOWN_TYPE', message), ticket);
+      return;
+    }
+    const context: RequestContext = { id: envelope.id, type: envelope.type, peer: peer.id, wire };
+    this.counters.executed++;
+    increment(this.counters.executedByType, envelope.type);
+    let result: unknown;
+    try {
+      result = handler(payload as never, context);
+    } catch (error) {
+      this.finish(peer, wire, this.handlerFailure(envelope, error), ticket);
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      this.finish(peer, wire, okReply(envelope.id, result), ticket);
+      return;
+    }
+    this.inFlight++;
+    result
+      .then(
+        (value) => okReply(envelope.id, value),
+        (error: unknown) => this.handlerFailure(envelope, error),
+      )
+      .then((reply) => {
+        this.finish(peer, wire, reply, ticket);
+        this.inFlight--;
+        if (this.inFlight === 0) this.idle?.();
+      });
+  }
+
+  private handlerFailure(envelope: RequestEnvelope, error: unknown): ReplyEnvelope {
+    const code = error instanceof HandlerError ? error.code : 'HANDLER_ERROR';
+    const message = error instanceof Error ? error.message : String(error);
+    this.onEvent({ type: 'handler-error', id: envelope.id, messageType: envelope.type, code, message });
+    return errorReply(envelope.id, code, message);
+  }
+
+  private finish(
+    peer: ServerPeer,
+    wire: WireFormat,
+    reply: ReplyEnvelope,
+    ticket: ReplayTicket | undefined,
+  ): void {
+    const encoded = this.reply(peer, wire, reply);
+    if (ticket && encoded) this.replay.complete(ticket, encoded, Date.now());
+  }
+
+  /** Encodes and sends a reply; one too large for the transport becomes a REPLY_TOO_LARGE error instead. */
+  private reply(peer: ServerPeer, wire: WireFormat, reply: ReplyEnvelope): Buffer | undefined {
+    if (!reply.ok) increment(this.counters.errorsByCode, reply.error.code);
+    let encoded: Buffer;
+    try {
+      encoded = encodeReply(reply, wire, this.limits);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      const fallback = errorReply(reply.id, 'REPLY_TOO_LARGE', error.message);
+      increment(this.counters.errorsByCode, 'REPLY_TOO_LARGE');
+      encoded = encodeReply(fallback, wire, this.limits);
+    }
+    this.send(peer, encoded);
+    return wire === 'json' && reply.id !== CSTRING_REQUEST_ID ? encoded : undefined;
+  }
+
+  private send(peer: ServerPeer, encoded: Buffer): void {
+    this.counters.replies++;
+    peer.send(encoded);
+  }
+
+  stats(): StatsReply {
+    return {
+      transport: this.transport.kind,
+      codec: this.codec,
+      uptimeMs: Date.now() - this.startedAt,
+      requests: this.counters.requests,
+      executed: this.counters.executed,
+      executedByType: { ...this.counters.executedByType },
+      replies: this.counters.replies,
+      resendsAnsweredFromMemory: this.counters.resendsAnsweredFromMemory,
+      errorsByCode: { ...this.counters.errorsByCode },
+      sendFailuresByCode: { ...this.counters.sendFailuresByCode },
+      distinctClients: this.clients.size,
+      openConnections: this.transport.openConnections(),
+    };
+  }
+
+  get uptimeMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  /** Resolves once every running handler has replied. */
+  private async settle(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.idle = undefined;
+  }
+
+  /** For CRIU: answer what is in flight, then let the transport drop every connection (stream) and hold. */
+  async quiesce(timeoutMs = 5_000): Promise<void> {
+    await this.settle(timeoutMs);
+    await this.transport.quiesce();
+  }
+
+  async resume(): Promise<void> {
+    await this.transport.resume();
+  }
+
+  /** Graceful stop: no new requests, running handlers answered, replies flushed, socket file removed. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.sweepTimer);
+    await this.settle(timeoutMs);
+    await this.transport.close(timeoutMs);
+  }
+}

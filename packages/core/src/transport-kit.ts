@@ -1,0 +1,26 @@
+// `@udsipc/core/transport`: what an adapter package needs besides the interface itself, written once
+// for every adapter. Applications import `@udsipc/core`; only adapters import this.
+export { type BackoffPolicy, backoffDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js';
+export { Burst, FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+export { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
+export { TransportError } from './errors.js';
+export { QuiesceHold } from './quiesce-hold.js';
+export { ServerWatch } from './server-watch.js';
+export {
+  bindFailure,
+  bindWithMode,
+  checkParentDirectory,
+  ensurePrivateDirectory,
+  prepareSocketPath,
+  removeIfStale,
+  type SocketLiveness,
+  type SocketProbe,
+  type SyncSocketProbe,
+  sweepStaleReplySockets,
+} from './socket-file.js';
+export type * from './transport.js';
+export {
+  ignoreTransportEvent,
+  type TransportEvent,
+  type TransportEventListener,
+} from './transport-events.js';

@@ -1,0 +1,203 @@
+import {
+  type Handler,
+  parseSocketMode,
+  type ReplayLimits,
+  RpcServer,
+  type ServerTransport,
+} from '@udsipc/core';
+import {
+  type BuiltinMessages,
+  builtinMessages,
+  type CodecName,
+  type MessageRegistry,
+  type StatsReply,
+  type TransportName,
+} from '@udsipc/protocol';
+import { createServerTransport } from '../transport-factory.js';
+import { formatMode, SERVER_DEFAULTS } from './defaults.js';
+import { createEventLog, type EventLog } from './event-log.js';
+import { builtinHandlers } from './handlers.js';
+import { type ServerLogger, silentLogger } from './server-logger.js';
+import type { WarnLimits } from './warn-limiter.js';
+
+export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages> {
+  /** `dgram` (default) or `stream`. */
+  transport?: TransportName;
+  /** Socket path; default the seed's path for the transport. */
+  socket?: string;
+  /** `auto` (default) also answers the seed's C clients; `json` or `cstring` accept only that format. */
+  codec?: CodecName;
+  /** Socket file mode (default 0o600). */
+  mode?: number;
+  /** Stream only: open connections allowed (default 1024). */
+  maxConnections?: number;
+  /** Stream only: a connection holding half a frame this long without new bytes is dropped (default 10 s). */
+  idleTimeoutMs?: number;
+  /**
+   * The message types served (default the built-in four). Built-in handlers are registered for the
+   * built-in types the registry holds; every other type needs `.handle(type, handler)`.
+   */
+  messages?: R;
+  /** Bounds of the memory that answers resends without executing twice. */
+  replay?: Partial<ReplayLimits>;
+  /** Deepest JSON nesting accepted (default 32). */
+  maxJsonDepth?: number;
+  /** Most JSON values (objects, arrays, elements) in one request (default 100,000). */
+  maxJsonValues?: number;
+  /** Where events are logged (default nowhere). pino's Logger fits. */
+  logger?: ServerLogger;
+  /** Caps on warnings per kind, against peers that send garbage in a loop. */
+  warnLimits?: WarnLimits;
+}
+
+export interface UdsipcServer<R extends MessageRegistry = BuiltinMessages> {
+  readonly transport: TransportName;
+  readonly path: string;
+  readonly codec: CodecName;
+  readonly mode: number;
+  /** Registers (or replaces) the handler of one message type of the registry. */
+  handle<T extends keyof R & string>(type: T, handler: Handler<R, T>): this;
+  /** Checks and binds the socket, then serves. Rejects with TransportError (SOCKET_IN_USE ...) or ProtocolError (PATH_*). */
+  start(): Promise<void>;
+  /** Takes no new requests, answers those in flight (up to `timeoutMs`), removes the socket file. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** For a checkpoint: answers what is in flight, then holds (stream connections are closed). */
+  quiesce(timeoutMs?: number): Promise<void>;
+  resume(): Promise<void>;
+  stats(): StatsReply;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+class Server<R extends MessageRegistry> implements UdsipcServer<R> {
+  readonly transport: TransportName;
+  readonly path: string;
+  readonly codec: CodecName;
+  readonly mode: number;
+  private readonly rpc: RpcServer<R>;
+  private readonly serverTransport: ServerTransport;
+  private readonly logger: ServerLogger;
+  private readonly events: EventLog;
+  private readonly streamLimits: { maxConnections: number; idleTimeoutMs: number } | undefined;
+  private state: State = 'new';
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: CreateServerOptions<R>) {
+    this.transport = options.transport ?? SERVER_DEFAULTS.transport;
+    this.codec = options.codec ?? SERVER_DEFAULTS.codec;
+    this.mode = parseSocketMode(options.mode ?? SERVER_DEFAULTS.mode);
+    this.logger = options.logger ?? silentLogger;
+    this.events = createEventLog(this.logger, options.warnLimits);
+    this.streamLimits =
+      this.transport === 'stream'
+        ? {
+            maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+            idleTimeoutMs: options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs,
+          }
+        : undefined;
+    this.serverTransport = createServerTransport({
+      transport: this.transport,
+      path: options.socket,
+      codec: this.codec,
+      mode: this.mode,
+      ...this.streamLimits,
+      onEvent: this.events.transport,
+    });
+    this.path = this.serverTransport.path;
+    const messages = options.messages ?? (builtinMessages as MessageRegistry as R);
+    this.rpc = new RpcServer<R>({
+      transport: this.serverTransport,
+      codec: this.codec,
+      messages,
+      replay: options.replay,
+      maxJsonDepth: options.maxJsonDepth,
+      maxJsonValues: options.maxJsonValues,
+      onEvent: this.events.rpc,
+      ...(this.events.request ? { onRequest: this.events.request } : {}),
+    });
+    const builtins = builtinHandlers({ uptimeMs: () => this.rpc.uptimeMs, stats: () => this.rpc.stats() });
+    // The registry's keys are only known at run time; each built-in is registered where the registry has it.
+    const untyped = this.rpc as unknown as RpcServer<MessageRegistry>;
+    for (const [type, handler] of Object.entries(builtins)) {
+      if (Object.hasOwn(messages, type)) untyped.handle(type, handler as Handler<MessageRegistry, string>);
+    }
+  }
+
+  handle<T extends keyof R & string>(type: T, handler: Handler<R, T>): this {
+    this.rpc.handle(type, handler);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`server cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.rpc.start();
+    } catch (error) {
+      this.state = 'stopped';
+      this.events.close();
+      throw error;
+    }
+    this.state = 'running';
+    this.logger.info(
+      {
+        event: 'listening',
+        transport: this.transport,
+        path: this.path,
+        codec: this.codec,
+        mode: formatMode(this.mode),
+        pid: process.pid,
+        ...this.streamLimits,
+      },
+      'udsipc-server listening',
+    );
+  }
+
+  stop(timeoutMs = 5_000): Promise<void> {
+    if (this.state === 'new' || this.state === 'stopped') {
+      this.state = 'stopped';
+      return Promise.resolve();
+    }
+    this.stopping ??= this.shutdown(timeoutMs);
+    return this.stopping;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.state = 'stopping';
+    await this.rpc.stop(timeoutMs);
+    this.state = 'stopped';
+    this.events.close();
+    const { requests, executed, replies, errorsByCode, sendFailuresByCode } = this.rpc.stats();
+    this.logger.info(
+      { event: 'stopped', path: this.path, requests, executed, replies, errorsByCode, sendFailuresByCode },
+      'udsipc-server stopped',
+    );
+  }
+
+  async quiesce(timeoutMs = 5_000): Promise<void> {
+    await this.rpc.quiesce(timeoutMs);
+    this.logger.info({ event: 'quiesced', path: this.path }, 'holding: no requests taken until resumed');
+  }
+
+  async resume(): Promise<void> {
+    await this.rpc.resume();
+    this.logger.info({ event: 'resumed', path: this.path }, 'serving again');
+  }
+
+  stats(): StatsReply {
+    return this.rpc.stats();
+  }
+}
+
+/**
+ * A udsipc server with the built-in handlers registered, ready to `start()`. Pass `messages` to
+ * serve types of your own, with typed handlers:
+ *
+ *   const messages = { ...builtinMessages, add: defineMessage(AddRequest, AddReply) };
+ *   await createServer({ messages }).handle('add', ({ a, b }) => ({ sum: a + b })).start();
+ */
+export function createServer<R extends MessageRegistry = BuiltinMessages>(
+  options: CreateServerOptions<R> = {},
+): UdsipcServer<R> {
+  return new Server<R>(options);
+}

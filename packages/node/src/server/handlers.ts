@@ -1,0 +1,21 @@
+import type { Handler } from '@udsipc/core';
+import { ACK_TEXT, type BuiltinMessages, type StatsReply } from '@udsipc/protocol';
+
+/** What the built-in handlers read from the running server. */
+export interface BuiltinHandlerContext {
+  uptimeMs(): number;
+  stats(): StatsReply;
+}
+
+export type BuiltinHandlers = { [T in keyof BuiltinMessages]: Handler<BuiltinMessages, T> };
+
+/** ack, echo, ping and stats: the types every udsipc server answers. */
+export function builtinHandlers(server: BuiltinHandlerContext): BuiltinHandlers {
+  return {
+    // The seed server's answer, whatever it was sent.
+    ack: () => ({ text: ACK_TEXT }),
+    echo: (payload) => ({ text: payload.text }),
+    ping: () => ({ serverTime: Date.now(), uptimeMs: server.uptimeMs(), pid: process.pid }),
+    stats: () => server.stats(),
+  };
+}

@@ -1,0 +1,61 @@
+import { type ClientTransport, RpcClient, type RpcClientOptions, type ServerTransport } from '@udsipc/core';
+import {
+  type BuiltinMessages,
+  type CodecName,
+  defaultSocketPath,
+  type MessageRegistry,
+  type TransportName,
+  validateSocketPath,
+  type WireFormat,
+} from '@udsipc/protocol';
+import {
+  type DatagramClientOptions,
+  DatagramClientTransport,
+  type DatagramServerOptions,
+  DatagramServerTransport,
+} from '@udsipc/transport-dgram';
+import {
+  StreamClientTransport,
+  type StreamServerOptions,
+  StreamServerTransport,
+} from '@udsipc/transport-stream';
+
+export type ServerTransportConfig = { transport: TransportName; path?: string; codec?: CodecName } & Omit<
+  StreamServerOptions & DatagramServerOptions,
+  'path' | 'codec'
+>;
+
+/** One flag picks the adapter; everything above it is the same. */
+export function createServerTransport(config: ServerTransportConfig): ServerTransport {
+  const path = validateSocketPath(config.path ?? defaultSocketPath(config.transport));
+  const options = { ...config, path, codec: config.codec ?? 'auto' };
+  return config.transport === 'stream'
+    ? new StreamServerTransport(options)
+    : new DatagramServerTransport(options);
+}
+
+export type ClientTransportConfig = { transport: TransportName; path?: string; wire?: WireFormat } & Omit<
+  DatagramClientOptions,
+  'path' | 'wire'
+>;
+
+export function createClientTransport(config: ClientTransportConfig): ClientTransport {
+  const path = validateSocketPath(config.path ?? defaultSocketPath(config.transport));
+  const options = { ...config, path, wire: config.wire ?? 'json' };
+  return config.transport === 'stream'
+    ? new StreamClientTransport(options)
+    : new DatagramClientTransport(options);
+}
+
+export type ConnectOptions<R extends MessageRegistry> = ClientTransportConfig &
+  Omit<RpcClientOptions<R>, 'transport' | 'wire'>;
+
+/** A request/reply client on the chosen transport, opened and ready. */
+export async function connectClient<R extends MessageRegistry = BuiltinMessages>(
+  options: ConnectOptions<R>,
+): Promise<RpcClient<R>> {
+  const transport = createClientTransport(options);
+  const client = new RpcClient<R>({ ...options, transport, wire: options.wire ?? 'json' });
+  await client.open();
+  return client;
+}

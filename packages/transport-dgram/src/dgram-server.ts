@@ -1,0 +1,300 @@
+import type {
+  FrameListener,
+  SendFailureListener,
+  ServerPeer,
+  ServerTransport,
+  ServerTransportOptions,
+} from '@udsipc/core/transport';
+import {
+  Burst,
+  bindFailure,
+  bindWithMode,
+  ignoreTransportEvent,
+  prepareSocketPath,
+  QuiesceHold,
+  removeIfStale,
+  type TransportEventListener,
+} from '@udsipc/core/transport';
+import {
+  type CodecName,
+  framesThatFit,
+  isBatch,
+  MAX_DATAGRAM_BYTES,
+  packBatch,
+  unpackBatch,
+  wireFormatFor,
+} from '@udsipc/protocol';
+import { DatagramSocket } from './dgram-socket.js';
+import { BACKPRESSURE_ERRNOS } from './errno.js';
+import { probeSocket } from './probe-socket.js';
+import { replyPathOf } from './reply-path.js';
+
+export interface DatagramServerOptions extends ServerTransportOptions {
+  /** Replies held for one peer whose receive queue is full; the oldest is dropped beyond this (default 256). */
+  maxQueuedRepliesPerPeer?: number;
+  /** Peers remembered between messages; beyond this the table is cleared (default 4096). */
+  maxPeers?: number;
+  onEvent?: TransportEventListener;
+}
+
+const FIRST_RETRY_MS = 1;
+const MAX_RETRY_MS = 64;
+
+/**
+ * One datagram peer, known by its reply path. The server cannot connect() to each client, so a
+ * reply that finds the client's queue full (EAGAIN) waits in this peer's outbox and is retried on
+ * a short back-off timer: no drop, no spin. A lone reply goes out at once; the replies to a batch,
+ * and those that follow a first reply before the loop's check phase, leave together in the check
+ * phase, as one batch datagram to a peer that batches itself (see dgram-batch.ts), else one by one.
+ */
+class DatagramPeer implements ServerPeer {
+  readonly id: string;
+  /** Set once the peer has sent a batch: it can read batched replies. */
+  batches = false;
+  private readonly outbox: Buffer[] = [];
+  /** Replies held back to leave together: see burst-policy.ts. */
+  private readonly burst = new Burst(() => {
+    if (!this.retryTimer) this.flush();
+  });
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = FIRST_RETRY_MS;
+
+  constructor(
+    readonly path: string,
+    private readonly server: DatagramServerTransport,
+  ) {
+    this.id = `dgram:${path}`;
+  }
+
+  get queued(): number {
+    return this.outbox.length;
+  }
+
+  /** From now to the loop's check phase, replies wait in the outbox and leave together. */
+  holdUntilCheckPhase(): void {
+    this.burst.start();
+  }
+
+  send(frame: Buffer): void {
+    if (this.outbox.length === 0 && !this.burst.active) {
+      this.burst.start();
+      const outcome = this.server.sendTo(frame, this.path);
+      if (outcome === 'ok') return;
+      if (BACKPRESSURE_ERRNOS.has(outcome)) {
+        this.outbox.push(frame);
+        this.scheduleRetry();
+        return;
+      }
+      this.server.reportSendFailure(this, outcome);
+      return;
+    }
+    if (this.outbox.length >= this.server.maxQueuedRepliesPerPeer) {
+      this.outbox.shift();
+      this.server.reportSendFailure(this, 'QUEUE_FULL');
+    }
+    this.outbox.push(frame);
+    // A burst leaves in growing parts, so the client starts on the first while the rest is
+    // produced, yet a long burst still travels in few datagrams.
+    if (!this.retryTimer && this.burst.partDue(this.outbox.length)) this.flush();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => this.flush(), this.retryDelay);
+  }
+
+  private flush(): void {
+    this.retryTimer = undefined;
+    let sent = false;
+    while (this.outbox.length > 0) {
+      const count = this.batches ? framesThatFit(this.outbox, this.server.maxFrameBytes) : 1;
+      const datagram = count === 1 ? this.outbox[0]! : packBatch(this.outbox.slice(0, count));
+      const outcome = this.server.sendTo(datagram, this.path);
+      if (BACKPRESSURE_ERRNOS.has(outcome)) {
+        // Back off further only when the client took nothing since the last try: large replies
+        // fill the kernel's buffers after a few datagrams even for a client that reads promptly.
+        this.retryDelay = sent ? FIRST_RETRY_MS : Math.min(MAX_RETRY_MS, this.retryDelay * 2);
+        this.scheduleRetry();
+        return;
+      }
+      sent = true;
+      this.outbox.splice(0, count);
+      if (outcome !== 'ok') {
+        // The client is gone: what is left for it can never be delivered.
+        for (let dropped = this.outbox.length + count; dropped > 0; dropped--)
+          this.server.reportSendFailure(this, outcome);
+        this.outbox.length = 0;
+      }
+    }
+    this.retryDelay = FIRST_RETRY_MS;
+  }
+
+  drop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.outbox.length = 0;
+  }
+}
+
+/**
+ * A datagram with no sender address: from a socket that bound no path, or one that was queued in
+ * the server's socket when CRIU checkpointed it (criu restores queued datagrams without their
+ * sender). It is still handled, and a request with an id is remembered, so its client's resend is
+ * answered from memory, never executed a second time; its own reply cannot be sent (UNBOUND_PEER).
+ */
+class UnboundPeer implements ServerPeer {
+  readonly id = 'dgram:unbound';
+  constructor(private readonly server: DatagramServerTransport) {}
+  send(): void {
+    this.server.reportSendFailure(this, 'UNBOUND_PEER');
+  }
+}
+
+/** The datagram adapter's server half, on unix-dgram. */
+export class DatagramServerTransport implements ServerTransport {
+  readonly kind = 'dgram' as const;
+  readonly path: string;
+  readonly maxFrameBytes: number;
+  readonly maxQueuedRepliesPerPeer: number;
+  private readonly codec: CodecName;
+  private readonly mode: number;
+  private readonly maxPeers: number;
+  private readonly onEvent: TransportEventListener;
+  private socket: DatagramSocket | undefined;
+  private readonly peers = new Map<string, DatagramPeer>();
+  private readonly unbound = new UnboundPeer(this);
+  private onFrame: FrameListener = () => {};
+  private onSendFailure: SendFailureListener = () => {};
+  private holding = false;
+  private readonly hold = new QuiesceHold();
+
+  constructor(options: DatagramServerOptions) {
+    this.path = options.path;
+    this.codec = options.codec;
+    this.mode = options.mode ?? 0o600;
+    this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
+    this.maxQueuedRepliesPerPeer = options.maxQueuedRepliesPerPeer ?? 256;
+    this.maxPeers = options.maxPeers ?? 4096;
+    this.onEvent = options.onEvent ?? ignoreTransportEvent;
+  }
+
+  async listen(onFrame: FrameListener, onSendFailure: SendFailureListener): Promise<void> {
+    this.onFrame = onFrame;
+    this.onSendFailure = onSendFailure;
+    await this.bindSocket();
+  }
+
+  private async bindSocket(): Promise<void> {
+    await prepareSocketPath(this.path, probeSocket);
+    const socket = new DatagramSocket((message, from) => this.receive(message, from));
+    const failure = bindWithMode(this.path, this.mode, () => socket.bind(this.path));
+    if (failure) {
+      socket.close();
+      throw bindFailure(this.path, failure);
+    }
+    this.socket = socket;
+  }
+
+  private receive(message: Buffer, from: string | undefined): void {
+    if (this.holding) return;
+    // A batch is JSON by definition; one that does not unpack is then answered as malformed JSON.
+    const wire = this.codec !== 'cstring' && isBatch(message) ? 'json' : wireFormatFor(this.codec, message);
+    if (from === undefined) {
+      this.onEvent({ type: 'unbound-sender' });
+      this.onFrame(message, wire, this.unbound);
+      return;
+    }
+    const peer = this.peerFor(from);
+    if (this.codec !== 'cstring' && isBatch(message)) {
+      const frames = unpackBatch(message);
+      if (frames) {
+        peer.batches = true;
+        peer.holdUntilCheckPhase();
+        for (const frame of frames) this.onFrame(frame, 'json', peer);
+        return;
+      }
+    }
+    this.onFrame(message, wire, peer);
+  }
+
+  /** The peer that sent from `senderPath`; where it is answered is worked out once, when first seen. */
+  private peerFor(senderPath: string): DatagramPeer {
+    let peer = this.peers.get(senderPath);
+    if (!peer) {
+      if (this.peers.size >= this.maxPeers) this.forgetIdlePeers();
+      peer = new DatagramPeer(replyPathOf(senderPath), this);
+      this.peers.set(senderPath, peer);
+    }
+    return peer;
+  }
+
+  private forgetIdlePeers(): void {
+    for (const [path, peer] of this.peers) if (peer.queued === 0) this.peers.delete(path);
+  }
+
+  /** @internal used by peers */
+  sendTo(frame: Buffer, path: string): string {
+    return this.socket ? this.socket.sendTo(frame, path) : 'CLOSED';
+  }
+
+  /** @internal used by peers */
+  reportSendFailure(peer: ServerPeer, code: string): void {
+    this.onSendFailure(peer, code);
+  }
+
+  pendingReplies(): number {
+    let pending = 0;
+    for (const peer of this.peers.values()) pending += peer.queued;
+    return pending;
+  }
+
+  openConnections(): number {
+    return 0;
+  }
+
+  /**
+   * For CRIU: stop taking datagrams, deliver the replies already produced, then close the socket and
+   * remove its file, so the checkpoint holds no datagram socket and no queue. What was still queued
+   * unread is dropped unexecuted; its clients resend it once the server is back (`resume` binds
+   * again, a new socket file that clients watching the path see at once).
+   *
+   * Why not checkpoint the bound socket with its queue: criu refills a restored socket's queue with
+   * plain sends (criu/sk-queue.c, restore_sk_queue), while clients may already be sending into the
+   * rebound path. Under load the queue (net.unix.max_dgram_qlen, 10 here) was full when dumped, a
+   * client's datagram takes a slot first, and `criu restore` fails with EAGAIN (seen here with 3
+   * clients x 64 in flight). Datagrams restored that way also come back without their sender
+   * address, so their replies could not be sent.
+   */
+  async quiesce(flushMs = 2_000): Promise<void> {
+    this.holding = true;
+    this.hold.hold();
+    await this.flushAndCloseSocket(flushMs);
+  }
+
+  async resume(): Promise<void> {
+    if (this.socket) return;
+    await this.bindSocket();
+    this.holding = false;
+    this.hold.release();
+  }
+
+  private async flushAndCloseSocket(flushMs: number): Promise<void> {
+    const deadline = Date.now() + flushMs;
+    while (this.pendingReplies() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    for (const peer of this.peers.values()) peer.drop();
+    this.peers.clear();
+    if (this.socket) {
+      this.socket.close();
+      this.socket = undefined;
+      removeIfStale(this.path, probeSocket);
+    }
+  }
+
+  async close(flushMs = 2_000): Promise<void> {
+    this.holding = true;
+    await this.flushAndCloseSocket(flushMs);
+    this.hold.release();
+  }
+}

@@ -1,0 +1,232 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type {
+  FrameListener,
+  SendFailureListener,
+  ServerPeer,
+  ServerTransport,
+  ServerTransportOptions,
+} from '@udsipc/core/transport';
+import {
+  bindFailure,
+  bindWithMode,
+  ignoreTransportEvent,
+  prepareSocketPath,
+  QuiesceHold,
+  type TransportEventListener,
+} from '@udsipc/core/transport';
+import { type CodecName, DEFAULT_MAX_FRAME_BYTES, framed, type WireFormat } from '@udsipc/protocol';
+import { probeStreamSocket } from './probe-socket.js';
+import { FrameDecoder, FramingError } from './stream-framing.js';
+import { WriteBatcher } from './write-batcher.js';
+
+export interface StreamServerOptions extends ServerTransportOptions {
+  /** Connections beyond this are closed at once, with a 'connection-refused' event (default 1024). */
+  maxConnections?: number;
+  /** A connection holding a partial frame this long with no new bytes is dropped (default 10 s). */
+  idleTimeoutMs?: number;
+  /** Reading from a peer pauses while this many reply bytes wait for it to read (default 4 MiB). */
+  writeHighWaterBytes?: number;
+  onEvent?: TransportEventListener;
+}
+
+/** Bytes read from one connection before it waits for the others' turn (one read of node's 64 KiB buffer). */
+const READ_SLICE_BYTES = 64 * 1024;
+
+class StreamPeer implements ServerPeer {
+  readonly id: string;
+  readonly decoder: FrameDecoder;
+  readonly batcher = new WriteBatcher();
+
+  constructor(
+    serial: number,
+    readonly socket: Socket,
+    codec: CodecName,
+    maxFrameBytes: number,
+    private readonly highWaterBytes: number,
+    private readonly onSendFailure: SendFailureListener,
+  ) {
+    this.id = `stream:${serial}`;
+    this.decoder = new FrameDecoder(codec, maxFrameBytes);
+  }
+
+  send(frame: Buffer): void {
+    const { socket } = this;
+    if (socket.destroyed || !socket.writable) {
+      this.onSendFailure(this, 'PEER_CLOSED');
+      return;
+    }
+    this.batcher.write(socket, this.wire === 'json' ? framed(frame) : frame);
+    if (socket.writableLength > this.highWaterBytes && !socket.isPaused()) {
+      // The peer is not reading its replies: stop reading its requests until it does.
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
+  }
+
+  private get wire(): WireFormat {
+    return this.decoder.format ?? 'json';
+  }
+}
+
+/** The stream adapter's server half: node `net` on a UNIX socket path. */
+export class StreamServerTransport implements ServerTransport {
+  readonly kind = 'stream' as const;
+  readonly path: string;
+  readonly maxFrameBytes: number;
+  private readonly codec: CodecName;
+  private readonly mode: number;
+  private readonly maxConnections: number;
+  private readonly idleTimeoutMs: number;
+  private readonly highWaterBytes: number;
+  private readonly onEvent: TransportEventListener;
+  private server: Server | undefined;
+  private readonly peers = new Set<StreamPeer>();
+  private serial = 0;
+  private onFrame: FrameListener | undefined;
+  private onSendFailure: SendFailureListener = () => {};
+  private holding = false;
+  private readonly hold = new QuiesceHold();
+
+  constructor(options: StreamServerOptions) {
+    this.path = options.path;
+    this.codec = options.codec;
+    this.mode = options.mode ?? 0o600;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxConnections = options.maxConnections ?? 1024;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+    this.highWaterBytes = options.writeHighWaterBytes ?? 4 * 1024 * 1024;
+    this.onEvent = options.onEvent ?? ignoreTransportEvent;
+  }
+
+  async listen(onFrame: FrameListener, onSendFailure: SendFailureListener): Promise<void> {
+    this.onFrame = onFrame;
+    this.onSendFailure = onSendFailure;
+    await this.startListening();
+  }
+
+  private async startListening(): Promise<void> {
+    await prepareSocketPath(this.path, probeStreamSocket);
+    const server = createServer({ pauseOnConnect: false }, (socket) => this.accept(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(bindFailure(this.path, error.code ?? 'EUNKNOWN')),
+      );
+      bindWithMode(this.path, this.mode, () => server.listen(this.path, 511));
+      server.once('listening', () => {
+        server.removeAllListeners('error');
+        server.on('error', (error: NodeJS.ErrnoException) =>
+          this.onEvent({ type: 'socket-error', peer: 'listener', code: error.code ?? 'EUNKNOWN' }),
+        );
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.holding) {
+      socket.destroy();
+      return;
+    }
+    if (this.peers.size >= this.maxConnections) {
+      this.onEvent({ type: 'connection-refused', reason: 'max-connections', limit: this.maxConnections });
+      socket.destroy();
+      return;
+    }
+    const peer = new StreamPeer(
+      ++this.serial,
+      socket,
+      this.codec,
+      this.maxFrameBytes,
+      this.highWaterBytes,
+      this.onSendFailure,
+    );
+    this.peers.add(peer);
+    socket.setNoDelay?.(true);
+    socket.setTimeout(this.idleTimeoutMs, () => {
+      if (peer.decoder.pendingBytes > 0) {
+        this.onEvent({ type: 'idle-timeout', peer: peer.id, pendingBytes: peer.decoder.pendingBytes });
+        socket.destroy();
+      }
+    });
+    const deliver = (frame: Buffer, wire: WireFormat) => {
+      if (!this.holding) this.onFrame?.(frame, wire, peer);
+    };
+    let readSinceYield = 0;
+    socket.on('data', (chunk: Buffer) => {
+      peer.batcher.startBurst();
+      try {
+        peer.decoder.push(chunk, deliver);
+      } catch (error) {
+        if (!(error instanceof FramingError)) throw error;
+        this.onEvent({ type: 'framing-error', peer: peer.id, message: error.message });
+        socket.destroy();
+        return;
+      }
+      readSinceYield += chunk.length;
+      if (readSinceYield >= READ_SLICE_BYTES) {
+        // libuv reads up to 32 chunks from one socket in a row: a peer that keeps its socket full
+        // would hold the event loop for all of them. Let every other connection have a turn first.
+        readSinceYield = 0;
+        socket.pause();
+        setImmediate(() => {
+          if (socket.writableLength > this.highWaterBytes) socket.once('drain', () => socket.resume());
+          else socket.resume();
+        });
+      }
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.onEvent({ type: 'socket-error', peer: peer.id, code: error.code ?? 'EUNKNOWN' });
+    });
+    socket.on('close', () => this.peers.delete(peer));
+  }
+
+  pendingReplies(): number {
+    let pending = 0;
+    for (const peer of this.peers) pending += peer.socket.writableLength > 0 ? 1 : 0;
+    return pending;
+  }
+
+  openConnections(): number {
+    return this.peers.size;
+  }
+
+  /** Closes the listener and, once their replies are written, every connection: CRIU cannot dump half a connection. */
+  async quiesce(flushMs = 2_000): Promise<void> {
+    this.holding = true;
+    this.hold.hold();
+    const server = this.server;
+    this.server = undefined;
+    const listenerClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
+    await this.endConnections(flushMs);
+    await listenerClosed;
+  }
+
+  async resume(): Promise<void> {
+    if (this.server) return;
+    await this.startListening();
+    this.holding = false;
+    this.hold.release();
+  }
+
+  private async endConnections(flushMs: number): Promise<void> {
+    const closing = [...this.peers].map(
+      (peer) =>
+        new Promise<void>((resolve) => {
+          if (peer.socket.destroyed) return resolve();
+          peer.socket.once('close', () => resolve());
+          peer.socket.end();
+        }),
+    );
+    const timer = setTimeout(() => {
+      for (const peer of this.peers) peer.socket.destroy();
+    }, flushMs);
+    await Promise.all(closing);
+    clearTimeout(timer);
+  }
+
+  async close(flushMs = 2_000): Promise<void> {
+    await this.quiesce(flushMs);
+    this.hold.release();
+  }
+}
