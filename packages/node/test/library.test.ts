@@ -1,16 +1,18 @@
 // The library API, imported from the built package as a team adding its own message types would.
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectClient, RequestError, type RpcClient } from '@udsipc/node';
-import type { TransportName } from '@udsipc/protocol';
 import {
   builtinMessages,
+  connectClient,
   createServer,
   defineMessage,
   HandlerError,
+  RequestError,
+  type RpcClient,
   type ServerLogger,
   type UdsipcServer,
-} from '@udsipc/server';
+} from '@udsipc/node';
+import type { TransportName } from '@udsipc/protocol';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { makeTempDir } from './helpers.js';
