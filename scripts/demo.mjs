@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { probeSocket } from '../packages/transport/dist/index.js';
+import { probeSocket } from '../packages/transport-dgram/dist/mod.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SocketKind } from './plan.js';
-import { isLiveSocket, sleep, trackPid, untrackPid } from './processes.js';
+import { isLiveSocket, trackPid, untrackPid } from './processes.js';
 import { udsipcServerArgs } from './targets/udsipc.js';
 
 /** A udsipc-server that criu can checkpoint; after a restore it is nobody's child, known by pid only. */

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadClientSpec, LoadSummary } from './load-client.js';
-import { type Child, sleep, start, stopChild } from './processes.js';
+import { type Child, start, stopChild } from './processes.js';
 import { WORKER_SCRIPT } from './rows.js';
 
 /** How long a load process may take to do what it is asked before the run fails. */

@@ -1,93 +1,14 @@
 #!/usr/bin/env node
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join, relative } from 'node:path';
+import { OptionError } from '@udsipc/cli-options';
 import { renderChart } from './chart.js';
 import { describeMachine } from './machine.js';
+import { type CliOptions, parseCli, USAGE } from './options.js';
 import { type BenchProfile, FULL_PROFILE, QUICK_PROFILE } from './plan.js';
 import { migrationRunsTable, migrationTable, restartTable } from './recovery-tables.js';
-import { type BenchResults, runBench, SELECTABLE, selected } from './run-bench.js';
+import { type BenchResults, runBench } from './run-bench.js';
 import { pingpongTable, pipelinedTable, scaleTable, targetLines } from './table.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DEFAULT_OUT = join(REPO_ROOT, 'bench-results');
-
-const USAGE = `Usage: pnpm bench [-- options]
-       node bench/dist/main.js [options]
-
-Measures udsipc stream and datagram against the project's own C ping-pong program (compiled
-with cc at bench time; skipped with a message without a compiler), a plain node:net NDJSON echo
-and a raw unix-dgram echo; then 1,000 clients against one server; then how soon clients waiting
-through a graceful restart are answered; then the live-migration pause, idle and under load.
-Each row: a fresh server process, its client in another process, warm-up excluded, median of
-N runs [min–max], ratios to the matching baseline and to the C program beside it.
-
-Options:
-  --runs N       runs per row (default 5; 1 with --quick)
-  --only LIST    comma-separated rows: c-stream, c-dgram, net-ndjson, raw-dgram, udsipc-stream,
-                 udsipc-dgram, scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram,
-                 scale-net-ndjson, restart-dgram, restart-stream, migration-dgram,
-                 migration-stream, migration-load-dgram, migration-load-stream; a family before
-                 a dash selects all of it (c, udsipc, scale, restart, migration, migration-load)
-  --out DIR      where bench-results.json and chart.svg are written
-                 (default bench-results/ at the repository root)
-  --quick        smoke mode: one run, 64 B only, tiny counts, 2×5 scale clients, no restart
-                 and no migration rows
-  -h, --help     print this help and exit
-
-Progress goes to stderr, the tables to stdout. Exit 0 when every selected row ran (a MISS is a
-result, not a failure), 1 when a row failed in all its runs, 2 on a usage error.
-`;
-
-class UsageError extends Error {}
-
-interface CliOptions {
-  runs: number;
-  quick: boolean;
-  only: string[] | undefined;
-  outDir: string;
-}
-
-function parseCli(argv: string[]): CliOptions | 'help' {
-  let values: { runs?: string; only?: string; out?: string; quick?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        runs: { type: 'string' },
-        only: { type: 'string' },
-        out: { type: 'string' },
-        quick: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return 'help';
-  const quick = values.quick === true;
-  const runs = values.runs === undefined ? (quick ? 1 : 5) : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
-    throw new UsageError(`--runs must be an integer from 1 to 100, got "${values.runs}"`);
-  }
-  let only: string[] | undefined;
-  if (values.only !== undefined) {
-    only = values.only
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-    for (const entry of only) {
-      if (!SELECTABLE.some((name) => selected(name, [entry]))) {
-        throw new UsageError(`--only: unknown row "${entry}" (rows: ${SELECTABLE.join(', ')})`);
-      }
-    }
-    if (only.length === 0) throw new UsageError('--only needs at least one row');
-  }
-  return { runs, quick, only, outDir: resolve(values.out ?? DEFAULT_OUT) };
-}
 
 function report(results: BenchResults, outDir: string): string {
   const runs = results.options.runs;
@@ -186,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseCli(argv);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof OptionError)) throw error;
     process.stderr.write(`bench: ${error.message}\n`);
     return 2;
   }

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CheckpointableServer, withCheckpointableServer } from './checkpointable-server.js';
 import { describeOutcome, type LoadOutcome, loadOutcome } from './load-outcome.js';
 import { killLoad, type LoadProcess, startLoad, stopLoad, waitForProgress } from './load-processes.js';
 import { dumpServer, restoreServer } from './migrate-steps.js';
 import type { BenchProfile, SocketKind } from './plan.js';
-import { sleep } from './processes.js';
 import { lastLoggedIn, liveMoment, monotonicOf } from './server-log.js';
 import { serverStats } from './server-stats.js';
 import { watchForLiveSocket } from './socket-watch.js';

@@ -189,7 +189,7 @@ export const FULL_PROFILE: Omit<BenchProfile, 'runs'> = {
   // Three processes of one client with 64 in flight, as tests/e2e's loaded migration cycles.
   migrationLoad: { processes: 3, clientsPerProcess: 1, window: 64, progress: 1_000 },
   // 100 clients, so p99 is not simply the slowest one. 500 ms of outage: by then a waiting
-  // request's back-off (@udsipc/transport DEFAULT_RETRY_BACKOFF: 25 ms doubling, jittered) has
+  // request's back-off (@udsipc/core DEFAULT_RETRY_BACKOFF: 25 ms doubling, jittered) has
   // grown past 100 ms, so only a client that notices the new socket at once can meet the target.
   restart: { processes: 4, clientsPerProcess: 25, window: 4, progress: 20, downMs: 500 },
 };

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { probeSocket } from '@udsipc/transport-dgram';
 
 /** Every process the bench started and has not seen exit, by pid: killed on any way out. */
@@ -97,8 +98,6 @@ export function start(name: string, command: string, args: string[], env: NodeJS
   });
   return { name, pid, child, stdout: () => stdout, stderr: () => stderr, exited };
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function isRunning(child: Child): boolean {
   return child.child.exitCode === null && child.child.signalCode === null;

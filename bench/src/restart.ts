@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '@udsipc/node';
 import type { LoadSummary } from './load-client.js';
 import { describeOutcome, type LoadOutcome, loadOutcome } from './load-outcome.js';
@@ -13,7 +14,7 @@ import {
   waitForProgress,
 } from './load-processes.js';
 import type { BenchProfile, SocketKind } from './plan.js';
-import { type Child, sleep, start, stopChild, waitForSocket } from './processes.js';
+import { type Child, start, stopChild, waitForSocket } from './processes.js';
 import { lastLogged, liveMoment, waitForLogged } from './server-log.js';
 import { serverStats } from './server-stats.js';
 import { watchForLiveSocket } from './socket-watch.js';

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LineSplitter } from './baselines/line-splitter.js';
 
 export const SCALE_TARGETS = ['udsipc-dgram', 'udsipc-stream', 'raw-dgram', 'net-ndjson'] as const;
@@ -39,8 +40,6 @@ interface Counters {
   replies: number;
   errors: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function udsipcLanes(spec: ScaleClientSpec, counters: Counters): Promise<Lane[]> {
   const { connectClient } = await import('@udsipc/node');

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchProfile } from './plan.js';
 import {
   type Child,
@@ -8,7 +9,6 @@ import {
   outputOf,
   type ProcessUsage,
   processUsage,
-  sleep,
   start,
   stopChild,
 } from './processes.js';

@@ -1,4 +1,5 @@
-import { type Child, sleep } from './processes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Child } from './processes.js';
 
 /** The fields of a udsipc-server JSON log line (pino) that the bench reads. */
 export interface LogRecord {

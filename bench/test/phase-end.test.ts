@@ -1,10 +1,11 @@
 // The rule that keeps every phase measuring something, and what a row says when one still did not.
+
+import { warmupCount } from '@udsipc/node';
 import { describe, expect, it } from 'vitest';
 import { loadOutcome } from '../src/load-outcome.js';
 import { capMsOf, minMeasuredOf, timeIsUp } from '../src/phase-end.js';
 import { type PhaseResult, type PhaseSpec, phasesFor } from '../src/plan.js';
 import { type RowResult, summarize } from '../src/rows.js';
-import { warmupOf } from '../src/stats.js';
 import { unmeasuredNote } from '../src/unmeasured.js';
 
 const pingpong: PhaseSpec = {
@@ -29,7 +30,7 @@ describe('a phase time budget', () => {
 
   it('asks no more than the count can give, and nothing of the warm-up phase', () => {
     for (const count of [1, 10, 40, 200, 1_000, 20_000]) {
-      expect(warmupOf(count) + minMeasuredOf(count)).toBeLessThanOrEqual(count);
+      expect(warmupCount(count) + minMeasuredOf(count)).toBeLessThanOrEqual(count);
     }
     const phases = phasesFor({
       warmup: { maxCount: 40, maxMs: 300 },
@@ -49,7 +50,7 @@ function result(count: number, measured: number): PhaseResult {
     window: 1,
     count,
     errors: 0,
-    warmup: Math.min(count, warmupOf(pingpong.maxCount)),
+    warmup: Math.min(count, warmupCount(pingpong.maxCount)),
     measured,
     durationMs: measured > 0 ? 100 : 0,
     msgsPerSec: measured > 0 ? 1_000 : 0,

@@ -1,8 +1,8 @@
 // What the apps' deploy tests share: running `pnpm deploy` for one app, and checking the folder
 // it yields is self-contained. Plain JavaScript here so both apps' tests can import it.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { runProcess } from './process.mjs';
 
 const WORKSPACE_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -35,19 +35,9 @@ function removeStrayDeployTree(target) {
 export async function deployApp(packageName, target) {
   const [command, prefix] = pnpmCommand();
   const args = [...prefix, '--filter', packageName, 'deploy', '--prod', '--prefer-offline', target];
-  const { code, output } = await new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: WORKSPACE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      text += chunk;
-    });
-    child.once('close', (status) => resolve({ code: status, output: text }));
-  });
+  const { code, stdout, stderr } = await runProcess(command, args, { cwd: WORKSPACE_ROOT, name: 'pnpm' });
   removeStrayDeployTree(target);
-  if (code !== 0) throw new Error(`pnpm deploy of ${packageName} failed (${code}):\n${output}`);
+  if (code !== 0) throw new Error(`pnpm deploy of ${packageName} failed (${code}):\n${stdout}${stderr}`);
 }
 
 function symlinksUnder(root) {
@@ -69,7 +59,9 @@ export function linksLeaving(root) {
     .map((link) => `${link} -> ${readlinkSync(link)}`);
 }
 
+/** The unix-dgram a deployed app loads: the datagram adapter's dependency, reached through @udsipc/node. */
 export function deployedUnixDgram(deployed) {
-  const transport = realpathSync(join(deployed, 'node_modules', '@udsipc', 'transport'));
-  return realpathSync(join(dirname(transport), '..', 'unix-dgram'));
+  const library = realpathSync(join(deployed, 'node_modules', '@udsipc', 'node'));
+  const adapter = realpathSync(join(dirname(library), 'transport-dgram'));
+  return realpathSync(join(dirname(adapter), '..', 'unix-dgram'));
 }

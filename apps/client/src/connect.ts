@@ -1,6 +1,6 @@
 import type { ClientTransport } from '@udsipc/core';
-import { createClientTransport, RpcClient, TransportError } from '@udsipc/node';
-import { isProtocolError } from '@udsipc/protocol';
+import { createClientTransport, RpcClient } from '@udsipc/node';
+import { failureClassOf, toUdsipcError } from '@udsipc/protocol';
 import { UsageError } from './failures.js';
 import type { ConnectionOptions } from './options.js';
 
@@ -11,7 +11,10 @@ export interface Connection {
 
 /**
  * Opens an RpcClient as the options say. A failure here (reply directory unusable, path too long)
- * is the user's configuration, not a request failure, so it is reported as a UsageError.
+ * is the user's configuration, not a request failure, so whatever its code it is reported as a
+ * UsageError: `CODE: message`, the original as its cause. A system call on the reply directory
+ * (mkdir, chmod) is normalized first, its errno name (or PERMISSION_DENIED) as the code. Only what
+ * is not a udsipc failure at all (INTERNAL: a bug) goes on as it is.
  */
 export async function openConnection(options: ConnectionOptions): Promise<Connection> {
   let client: RpcClient | undefined;
@@ -24,7 +27,6 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
     });
     client = new RpcClient({
       transport,
-      wire: options.codec,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
     });
@@ -32,12 +34,13 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
     return { client, transport };
   } catch (error) {
     await client?.close().catch(() => {});
-    if (isProtocolError(error) || error instanceof TransportError) {
-      throw new UsageError(`${error.code}: ${error.message}`);
-    }
-    // A system call on the reply directory failed (mkdir, chmod): also the environment's doing.
-    if (error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string') {
-      throw new UsageError(error.message);
+    const failure = toUdsipcError(error);
+    const failureClass = failureClassOf(failure.code);
+    if (failureClass !== 'usage' && failureClass !== 'internal') {
+      const { code, message } = failure;
+      throw new UsageError(message.startsWith(`${code}: `) ? message : `${code}: ${message}`, {
+        cause: error,
+      });
     }
     throw error;
   }

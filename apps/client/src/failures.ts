@@ -1,11 +1,10 @@
-import { RequestError, TransportError } from '@udsipc/node';
-import { isProtocolError, UdsipcError } from '@udsipc/protocol';
+import { failureClassOf, toUdsipcError, UdsipcError } from '@udsipc/protocol';
 
-/** A bad flag, environment variable or combination of them: exit code 2. */
+/** A bad flag, environment variable or combination of them: USAGE, exit code 2. */
 export class UsageError extends UdsipcError<'USAGE'> {
   override readonly name = 'UsageError';
-  constructor(message: string) {
-    super('USAGE', message);
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('USAGE', message, options);
   }
 }
 
@@ -19,24 +18,43 @@ export interface Failure {
   attempts?: number;
 }
 
+/** A field some UdsipcErrors carry (RequestError's `attempts`, `remoteCode`, `requestId` ...), read by name. */
+function fieldOf(error: UdsipcError, name: string): unknown {
+  return (error as unknown as Record<string, unknown>)[name];
+}
+
+function stringField(error: UdsipcError, name: string): string | undefined {
+  const value = fieldOf(error, name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function numberField(error: UdsipcError, name: string): number | undefined {
+  const value = fieldOf(error, name);
+  return typeof value === 'number' ? value : undefined;
+}
+
 /**
- * Turns whatever a request rejected with into a Failure. Anything that is not one of the typed
- * errors the transport documents is a bug, and is rethrown so it is not reported as a request failure.
+ * Turns whatever a request rejected with into a Failure, by its code. A usage error is not a
+ * request failure, and anything that is not a udsipc error (INTERNAL) is a bug: both are rethrown,
+ * for main to report as such.
  */
 export function describeFailure(error: unknown): Failure {
-  if (error instanceof RequestError) {
-    if (error.code === 'REMOTE_ERROR' && error.remoteCode !== undefined) {
-      // The RequestError message is already `CODE: text`; keep only the text after the remote code.
-      const prefix = `${error.remoteCode}: `;
-      const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-      return { code: error.code, remoteCode: error.remoteCode, message, attempts: error.attempts };
-    }
-    return { code: error.code, message: error.message, attempts: error.attempts };
+  const failure = toUdsipcError(error);
+  const failureClass = failureClassOf(failure.code);
+  if (failureClass === 'usage' || failureClass === 'internal') throw error;
+  const { code } = failure;
+  const attempts = numberField(failure, 'attempts');
+  const counted = attempts === undefined ? {} : { attempts };
+  const remoteCode = code === 'REMOTE_ERROR' ? stringField(failure, 'remoteCode') : undefined;
+  if (remoteCode !== undefined) {
+    // The REMOTE_ERROR message is already `CODE: text`; keep only the text after the remote code.
+    const prefix = `${remoteCode}: `;
+    const message = failure.message.startsWith(prefix)
+      ? failure.message.slice(prefix.length)
+      : failure.message;
+    return { code, remoteCode, message, ...counted };
   }
-  if (isProtocolError(error) || error instanceof TransportError) {
-    return { code: error.code, message: error.message };
-  }
-  throw error;
+  return { code, message: failure.message, ...counted };
 }
 
 /** The one stderr line of a failed request: `TIMEOUT: ...`, `REMOTE_ERROR INVALID_PAYLOAD: ...`. */
@@ -52,9 +70,14 @@ export function failureJson(failure: Failure): { code: string; remoteCode?: stri
     : { code: failure.code, message: failure.message };
 }
 
-/** The id and attempt count a failed request carried; none when it was refused before sending. */
+/**
+ * The id and attempt count a failed request carried; none when it was refused before sending. A
+ * RequestError carries both; a reply that failed its schema carries the id of its one attempt.
+ */
 export function requestOf(error: unknown): { id: string | undefined; attempts: number } {
-  if (error instanceof RequestError) return { id: error.requestId || undefined, attempts: error.attempts };
-  if (isProtocolError(error) && error.requestId !== undefined) return { id: error.requestId, attempts: 1 };
-  return { id: undefined, attempts: 0 };
+  const failure = toUdsipcError(error);
+  const id = stringField(failure, 'requestId') || undefined;
+  const attempts = numberField(failure, 'attempts');
+  if (attempts !== undefined) return { id, attempts };
+  return id === undefined ? { id: undefined, attempts: 0 } : { id, attempts: 1 };
 }

@@ -1,21 +1,24 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
-  defaultSocketPath,
-  isProtocolError,
-  TRANSPORT_NAMES,
-  type TransportName,
-  validateSocketPath,
-} from '@udsipc/protocol';
-import { integerIn, oneOf, type Sourced } from './checks.js';
+  type CommandLine,
+  type Environment,
+  OptionError,
+  type OptionTable,
+  type OptionValues,
+  readCommandLine,
+  resolveOptions,
+} from '@udsipc/cli-options';
+import { defaultSocketPath, isProtocolError, type TransportName, validateSocketPath } from '@udsipc/protocol';
 import { UsageError } from './failures.js';
-import { COMMAND_NAMES, type CommandName } from './usage.js';
+import {
+  type ClientCodec,
+  COMMAND_NAMES,
+  COMMAND_OPTIONS,
+  CONNECTION_OPTIONS,
+  type CommandName,
+  type SendType,
+} from './option-table.js';
 
-/** The wire formats a client can speak; `auto` only makes sense for a server. */
-export const CLIENT_CODECS = ['json', 'cstring'] as const;
-export type ClientCodec = (typeof CLIENT_CODECS)[number];
-
-export const SEND_TYPES = ['ack', 'echo'] as const;
-export type SendType = (typeof SEND_TYPES)[number];
+export type { Environment };
 
 /** Where and how to reach the server: shared by every command. */
 export interface ConnectionOptions {
@@ -48,90 +51,41 @@ export type Invocation =
   | { kind: 'version' }
   | { kind: 'command'; command: Command };
 
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-export const DEFAULTS = {
-  transport: 'dgram' as TransportName,
-  codec: 'json' as ClientCodec,
-  timeoutMs: 1_000,
-  retries: 10,
-  runIntervalMs: 1_000,
-  runMessage: 'How are you !!!',
-  pingCount: 5,
-  pingIntervalMs: 200,
-  benchWindow: 32,
-  benchCount: 20_000,
-  benchSize: 64,
-};
-
-/** setTimeout's ceiling: longer delays fire at once. */
-const MAX_DELAY_MS = 2_147_483_647;
-/** The datagram client queues at most 4096 frames while the server's queue is full. */
-export const MAX_BENCH_WINDOW = 4_096;
-/** Bench keeps one latency sample per request in memory. */
-const MAX_BENCH_COUNT = 10_000_000;
-
-type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-const CONNECTION_FLAGS = {
-  transport: { type: 'string' },
-  socket: { type: 'string' },
-  codec: { type: 'string' },
-  timeout: { type: 'string' },
-  retries: { type: 'string' },
-  'reply-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies OptionSpec;
-
-const COMMAND_FLAGS = {
-  send: { type: { type: 'string' } },
-  run: { interval: { type: 'string' }, message: { type: 'string' }, count: { type: 'string' } },
-  ping: { count: { type: 'string' }, interval: { type: 'string' } },
-  stats: {},
-  bench: { window: { type: 'string' }, count: { type: 'string' }, size: { type: 'string' } },
-} as const satisfies Record<CommandName, OptionSpec>;
-
-type Values = Record<string, string | boolean | undefined>;
-
-/** A flag's value, else its environment variable's (an empty variable counts as unset), else undefined. */
-function pick(values: Values, flag: string, env: Environment, variable?: string): Sourced | undefined {
-  const fromFlag = values[flag];
-  if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${flag}` };
-  const fromEnv = variable === undefined ? undefined : env[variable];
-  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: variable! };
-  return undefined;
-}
-
-function socketPath(raw: Sourced): string {
+/** A socket path that the kernel would not bind, named by the flag or variable it came from. */
+function socketPath(path: string, source: string): string {
   try {
-    return validateSocketPath(raw.value);
+    return validateSocketPath(path);
   } catch (error) {
     if (!isProtocolError(error)) throw error;
-    throw new UsageError(`${raw.source}: ${error.code}: ${error.message}`);
+    throw new UsageError(`${source}: ${error.code}: ${error.message}`);
   }
 }
 
-function connectionOptions(values: Values, env: Environment): ConnectionOptions {
-  const transportRaw = pick(values, 'transport', env, 'UDSIPC_TRANSPORT');
-  const transport = transportRaw ? oneOf(transportRaw, TRANSPORT_NAMES) : DEFAULTS.transport;
-  const socketRaw = pick(values, 'socket', env, 'UDSIPC_SOCKET');
-  const codecRaw = pick(values, 'codec', env, 'UDSIPC_CODEC');
-  const timeoutRaw = pick(values, 'timeout', env, 'UDSIPC_TIMEOUT');
-  const retriesRaw = pick(values, 'retries', env, 'UDSIPC_RETRIES');
-  return {
-    transport,
-    socket: socketRaw ? socketPath(socketRaw) : defaultSocketPath(transport),
-    codec: codecRaw ? oneOf(codecRaw, CLIENT_CODECS) : DEFAULTS.codec,
-    timeoutMs: timeoutRaw ? integerIn(timeoutRaw, 1, MAX_DELAY_MS) : DEFAULTS.timeoutMs,
-    retries: retriesRaw ? integerIn(retriesRaw, 0, 1_000_000) : DEFAULTS.retries,
-    replyDirectory: pick(values, 'reply-dir', env, 'UDSIPC_REPLY_DIR')?.value,
-    json: values.json === true,
-  };
+/** A command's connection options and its own, by precedence, each checked; a bad one is a UsageError. */
+function resolveCommand<T extends OptionTable>(own: T, line: CommandLine, env: Environment) {
+  try {
+    return resolveOptions({ ...CONNECTION_OPTIONS, ...own }, line, env);
+  } catch (error) {
+    if (error instanceof OptionError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
-function integerOr(raw: Sourced | undefined, fallback: number, min: number, max: number): number {
-  return raw ? integerIn(raw, min, max) : fallback;
+function connectionOptions(
+  values: OptionValues<typeof CONNECTION_OPTIONS>,
+  socketSource: string | undefined,
+): ConnectionOptions {
+  const { socket, transport } = values;
+  return {
+    transport,
+    socket:
+      socket === undefined ? defaultSocketPath(transport) : socketPath(socket, socketSource ?? '--socket'),
+    codec: values.codec,
+    timeoutMs: values.timeoutMs,
+    retries: values.retries,
+    replyDirectory: values.replyDirectory,
+    json: values.json,
+  };
 }
 
 function requireJsonCodec(name: CommandName, connection: ConnectionOptions): void {
@@ -142,68 +96,63 @@ function requireJsonCodec(name: CommandName, connection: ConnectionOptions): voi
   }
 }
 
-function buildCommand(name: CommandName, values: Values, positionals: string[], env: Environment): Command {
-  const connection = connectionOptions(values, env);
-  if (name !== 'send' && positionals.length > 0) {
-    throw new UsageError(`${name} takes no arguments, got "${positionals[0]}"`);
+function takesNoArguments(name: CommandName, line: CommandLine): void {
+  if (line.positionals.length > 0) {
+    throw new UsageError(`${name} takes no arguments, got "${line.positionals[0]}"`);
   }
+}
+
+function buildCommand(name: CommandName, line: CommandLine, env: Environment): Command {
   switch (name) {
     case 'send': {
-      if (positionals.length !== 1) {
-        throw new UsageError(`send takes exactly one TEXT argument, got ${positionals.length}`);
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.send, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      if (line.positionals.length !== 1) {
+        throw new UsageError(`send takes exactly one TEXT argument, got ${line.positionals.length}`);
       }
-      const typeRaw = pick(values, 'type', env);
-      const type = typeRaw ? oneOf(typeRaw, SEND_TYPES) : 'ack';
-      if (type !== 'ack' && connection.codec === 'cstring') {
+      if (values.type !== 'ack' && connection.codec === 'cstring') {
         throw new UsageError('--type echo needs the json codec: a cstring request is always an ack');
       }
-      return { name, connection, text: positionals[0]!, type };
+      return { name, connection, text: line.positionals[0]!, type: values.type };
     }
     case 'run': {
-      const countRaw = pick(values, 'count', env);
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.run, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      takesNoArguments(name, line);
       return {
         name,
         connection,
-        intervalMs: integerOr(
-          pick(values, 'interval', env, 'UDSIPC_INTERVAL'),
-          DEFAULTS.runIntervalMs,
-          1,
-          MAX_DELAY_MS,
-        ),
-        message: pick(values, 'message', env, 'UDSIPC_MESSAGE')?.value ?? DEFAULTS.runMessage,
-        count: countRaw ? integerIn(countRaw, 1, Number.MAX_SAFE_INTEGER) : undefined,
+        intervalMs: values.intervalMs,
+        message: values.message,
+        count: values.count,
       };
     }
-    case 'ping':
+    case 'ping': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.ping, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      takesNoArguments(name, line);
       requireJsonCodec(name, connection);
-      return {
-        name,
-        connection,
-        count: integerOr(pick(values, 'count', env), DEFAULTS.pingCount, 1, 1_000_000_000),
-        intervalMs: integerOr(pick(values, 'interval', env), DEFAULTS.pingIntervalMs, 0, MAX_DELAY_MS),
-      };
-    case 'stats':
+      return { name, connection, count: values.count, intervalMs: values.intervalMs };
+    }
+    case 'stats': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.stats, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      takesNoArguments(name, line);
       requireJsonCodec(name, connection);
       return { name, connection };
-    case 'bench':
+    }
+    case 'bench': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.bench, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      takesNoArguments(name, line);
       requireJsonCodec(name, connection);
-      return {
-        name,
-        connection,
-        window: integerOr(pick(values, 'window', env), DEFAULTS.benchWindow, 1, MAX_BENCH_WINDOW),
-        count: integerOr(pick(values, 'count', env), DEFAULTS.benchCount, 1, MAX_BENCH_COUNT),
-        size: integerOr(pick(values, 'size', env), DEFAULTS.benchSize, 0, 16 * 1024 * 1024),
-      };
+      return { name, connection, window: values.window, count: values.count, size: values.size };
+    }
   }
 }
 
 function isCommandName(value: string): value is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(value);
-}
-
-/** parseArgs reports unknown or malformed flags with a TypeError carrying an ERR_PARSE_ARGS_* code. */
-function isParseArgsError(error: unknown): error is Error {
-  return error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }
 
 /** argv (without node and the script) plus the environment to what to do; throws UsageError. */
@@ -213,18 +162,13 @@ export function parseInvocation(argv: readonly string[], env: Environment): Invo
   if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', command: undefined };
   if (first === '--version' || first === '-V') return { kind: 'version' };
   if (!isCommandName(first)) throw new UsageError(`unknown command "${first}" (try --help)`);
-  let parsed: { values: Values; positionals: string[] };
+  let line: CommandLine;
   try {
-    parsed = parseArgs({
-      args: [...rest],
-      options: { ...CONNECTION_FLAGS, ...COMMAND_FLAGS[first] },
-      allowPositionals: true,
-      strict: true,
-    }) as { values: Values; positionals: string[] };
+    line = readCommandLine({ ...CONNECTION_OPTIONS, ...COMMAND_OPTIONS[first] }, rest, { positionals: true });
   } catch (error) {
-    if (!isParseArgsError(error)) throw error;
-    throw new UsageError(`${first}: ${error.message}`);
+    if (error instanceof OptionError) throw new UsageError(`${first}: ${error.message}`);
+    throw error;
   }
-  if (parsed.values.help === true) return { kind: 'help', command: first };
-  return { kind: 'command', command: buildCommand(first, parsed.values, parsed.positionals, env) };
+  if (line.switches.has('help')) return { kind: 'help', command: first };
+  return { kind: 'command', command: buildCommand(first, line, env) };
 }

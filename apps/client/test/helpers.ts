@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPLY_SOCKET_PATTERN, type TransportName } from '@udsipc/protocol';
 import { probeSocket } from '@udsipc/transport-dgram';
+import { type Running, spawnNode as spawnScript } from '../../../scripts/test-support/process.mjs';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 const APP = join(import.meta.dirname, '..');
@@ -35,13 +35,7 @@ export function replySockets(directory: string): string[] {
   return readdirSync(directory).filter((name) => REPLY_SOCKET_PATTERN.test(name));
 }
 
-export interface Running {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code (null when killed by a signal) once the output is complete. */
-  exited: Promise<number | null>;
-}
+export type { Running };
 
 export interface SpawnOptions {
   /** false: the child gets `env` and nothing else of this process's environment. */
@@ -60,21 +54,7 @@ export function spawnNode(
     options.inheritEnv === false
       ? {}
       : Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('UDSIPC_')));
-  const child = spawn(process.execPath, [script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...base, ...env },
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return spawnScript(script, args, { env: { ...base, ...env }, cwd: options.cwd });
 }
 
 export interface Finished {

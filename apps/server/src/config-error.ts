@@ -1,14 +1,12 @@
-import { UdsipcError } from '@udsipc/protocol';
+import { codesOf, type ErrorCodeOf, UdsipcError } from '@udsipc/protocol';
 
-/** Stable codes for a command line or environment that cannot be run; all exit with status 2. */
-export const CONFIG_ERROR_CODES = [
-  'UNKNOWN_OPTION',
-  'MISSING_VALUE',
-  'UNEXPECTED_ARGUMENT',
-  'INVALID_VALUE',
-] as const;
+/**
+ * Stable codes for a command line or environment that cannot be run (the `config` layer of
+ * ERROR_CODES): all usage failures, exit status 2, reported as the message alone.
+ */
+export const CONFIG_ERROR_CODES = codesOf('config');
 
-export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
+export type ConfigErrorCode = ErrorCodeOf<'config'>;
 
 export class ConfigError extends UdsipcError<ConfigErrorCode> {
   override readonly name = 'ConfigError';

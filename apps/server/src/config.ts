@@ -1,10 +1,21 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { SERVER_DEFAULTS } from '@udsipc/node';
+import {
+  type Environment,
+  OptionError,
+  readCommandLine,
+  resolveOptions,
+  switchOption,
+  valueOption,
+} from '@udsipc/cli-options';
+import { formatMode, SERVER_DEFAULTS } from '@udsipc/node';
 import {
   CODEC_NAMES,
   type CodecName,
+  DEFAULT_DATAGRAM_SOCKET_PATH,
+  DEFAULT_STREAM_SOCKET_PATH,
   defaultSocketPath,
+  MAX_SOCKET_PATH_BYTES,
+  socketModeSchema,
   TRANSPORT_NAMES,
   type TransportName,
   validateSocketPath,
@@ -37,20 +48,7 @@ export type Invocation = { action: 'run'; config: ServerConfig } | { action: 'he
 /** setTimeout's ceiling; a longer idle timeout would silently fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Each option: its flag, its environment variable, and how its text is checked. */
-const OPTIONS = {
-  transport: { flag: '--transport', env: 'UDSIPC_TRANSPORT' },
-  socket: { flag: '--socket', env: 'UDSIPC_SOCKET' },
-  codec: { flag: '--codec', env: 'UDSIPC_CODEC' },
-  mode: { flag: '--mode', env: 'UDSIPC_MODE' },
-  logLevel: { flag: '--log-level', env: 'UDSIPC_LOG_LEVEL' },
-  logFormat: { flag: '--log-format', env: 'UDSIPC_LOG_FORMAT' },
-  maxConnections: { flag: '--max-connections', env: 'UDSIPC_MAX_CONNECTIONS' },
-  idleTimeoutMs: { flag: '--idle-timeout', env: 'UDSIPC_IDLE_TIMEOUT' },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-
+/** The server's wording for counts (scripts and the README quote it), each way to miss told apart. */
 const positiveInteger = (max: number) =>
   z
     .string()
@@ -58,49 +56,83 @@ const positiveInteger = (max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(max, `must be at most ${max}`));
 
-const octalMode = z
-  .string()
-  .regex(/^0?[0-7]{3}$/, 'must be an octal mode like 0600, 0660 or 0666')
-  .transform((text) => Number.parseInt(text, 8))
-  // A socket its owner cannot write to cannot be connected to, not even by the server's own user.
-  .refine((mode) => (mode & 0o600) === 0o600, 'must give the owner read and write (at least 0600)');
+/** Every option of udsipc-server, once: the defaults the library has are taken from it. */
+export const SERVER_OPTIONS = {
+  transport: valueOption({
+    flag: '--transport',
+    env: 'UDSIPC_TRANSPORT',
+    metavar: TRANSPORT_NAMES.join('|'),
+    schema: z.enum(TRANSPORT_NAMES),
+    default: SERVER_DEFAULTS.transport,
+    help: 'socket type: datagram (SOCK_DGRAM) or stream (SOCK_STREAM)',
+  }),
+  socket: valueOption({
+    flag: '--socket',
+    env: 'UDSIPC_SOCKET',
+    metavar: 'PATH',
+    schema: z.string().min(1, 'must not be empty'),
+    // Follows --transport, so it is filled in once both are known.
+    defaultNote: `${DEFAULT_DATAGRAM_SOCKET_PATH} (dgram),\n${DEFAULT_STREAM_SOCKET_PATH} (stream)`,
+    help: `socket path, at most ${MAX_SOCKET_PATH_BYTES} bytes; a relative path is resolved against the working directory`,
+  }),
+  codec: valueOption({
+    flag: '--codec',
+    env: 'UDSIPC_CODEC',
+    metavar: CODEC_NAMES.join('|'),
+    schema: z.enum(CODEC_NAMES),
+    default: SERVER_DEFAULTS.codec,
+    help: 'wire format accepted; auto answers each message in the format it came in',
+  }),
+  mode: valueOption({
+    flag: '--mode',
+    env: 'UDSIPC_MODE',
+    metavar: 'MODE',
+    schema: socketModeSchema,
+    default: SERVER_DEFAULTS.mode,
+    showDefault: formatMode,
+    help: "socket file mode, octal (0660 lets the socket's group connect)",
+  }),
+  logLevel: valueOption({
+    flag: '--log-level',
+    env: 'UDSIPC_LOG_LEVEL',
+    metavar: 'LEVEL',
+    schema: z.enum(LOG_LEVELS),
+    default: 'info',
+    help: 'fatal, error, warn, info, debug (one line per request), trace or silent',
+  }),
+  logFormat: valueOption({
+    flag: '--log-format',
+    env: 'UDSIPC_LOG_FORMAT',
+    metavar: LOG_FORMATS.join('|'),
+    schema: z.enum(LOG_FORMATS),
+    default: 'pretty',
+    help: "log lines on stdout: readable, or pino's JSON",
+  }),
+  maxConnections: valueOption({
+    flag: '--max-connections',
+    env: 'UDSIPC_MAX_CONNECTIONS',
+    metavar: 'N',
+    schema: positiveInteger(1_000_000),
+    default: SERVER_DEFAULTS.maxConnections,
+    help: 'stream only: open connections allowed; more are closed at once',
+  }),
+  idleTimeoutMs: valueOption({
+    flag: '--idle-timeout',
+    env: 'UDSIPC_IDLE_TIMEOUT',
+    metavar: 'MS',
+    schema: positiveInteger(MAX_TIMER_MS),
+    default: SERVER_DEFAULTS.idleTimeoutMs,
+    help: 'stream only: a connection holding half a frame this long without new bytes is closed',
+  }),
+  help: switchOption({ flag: '--help', short: 'h', help: 'print this help and exit' }),
+  version: switchOption({ flag: '--version', short: 'V', help: 'print the version and exit' }),
+};
 
-const SCHEMAS = {
-  transport: z.enum(TRANSPORT_NAMES),
-  socket: z.string().min(1, 'must not be empty'),
-  codec: z.enum(CODEC_NAMES),
-  mode: octalMode,
-  logLevel: z.enum(LOG_LEVELS),
-  logFormat: z.enum(LOG_FORMATS),
-  maxConnections: positiveInteger(1_000_000),
-  idleTimeoutMs: positiveInteger(MAX_TIMER_MS),
-} satisfies Record<OptionName, z.ZodType>;
-
-type Parsed = { [K in OptionName]: z.output<(typeof SCHEMAS)[K]> };
-
-function parseOption<K extends OptionName>(name: K, text: string, source: string): Parsed[K] {
-  const result = SCHEMAS[name].safeParse(text);
-  if (result.success) return result.data as Parsed[K];
-  const issue = result.error.issues[0];
-  const reason =
-    issue?.code === 'invalid_value'
-      ? `must be one of ${issue.values.join(', ')}`
-      : (issue?.message ?? 'invalid');
-  throw new ConfigError('INVALID_VALUE', `${source} ${reason}, got ${JSON.stringify(text)}`, source);
-}
-
-/** node:util's parse errors carry a code; turned into ours, with its message kept (it names the flag). */
-function argumentError(error: unknown): ConfigError {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n')[0] ?? message;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    return new ConfigError('UNKNOWN_OPTION', `${firstLine} (see --help)`);
-  }
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    return new ConfigError('UNEXPECTED_ARGUMENT', `${firstLine.replace(/\. .*$/, '')} (see --help)`);
-  }
-  return new ConfigError('MISSING_VALUE', firstLine);
+/** Ours, with the same code and source; a mistake in the command line itself points at --help. */
+function configError(error: unknown): unknown {
+  if (!(error instanceof OptionError)) return error;
+  const hint = error.code === 'UNKNOWN_OPTION' || error.code === 'UNEXPECTED_ARGUMENT' ? ' (see --help)' : '';
+  return new ConfigError(error.code, `${error.message}${hint}`, error.source);
 }
 
 /**
@@ -110,60 +142,30 @@ function argumentError(error: unknown): ConfigError {
  */
 export function parseConfig(
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
+  env: Environment,
   cwd: string = process.cwd(),
 ): Invocation {
-  let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        transport: { type: 'string' },
-        socket: { type: 'string' },
-        codec: { type: 'string' },
-        mode: { type: 'string' },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-        'max-connections': { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
+    const line = readCommandLine(SERVER_OPTIONS, argv);
+    if (line.switches.has('help')) return { action: 'help' };
+    if (line.switches.has('version')) return { action: 'version' };
+    const { values } = resolveOptions(SERVER_OPTIONS, line, env);
+    const socket = resolve(cwd, values.socket ?? defaultSocketPath(values.transport));
+    validateSocketPath(socket);
+    return {
+      action: 'run',
+      config: {
+        transport: values.transport,
+        socket,
+        codec: values.codec,
+        mode: values.mode,
+        logLevel: values.logLevel,
+        logFormat: values.logFormat,
+        maxConnections: values.maxConnections,
+        idleTimeoutMs: values.idleTimeoutMs,
       },
-    }));
+    };
   } catch (error) {
-    throw argumentError(error);
+    throw configError(error);
   }
-  if (values.help) return { action: 'help' };
-  if (values.version) return { action: 'version' };
-
-  const raw = (name: OptionName): { text: string; source: string } | undefined => {
-    const { flag, env: variable } = OPTIONS[name];
-    const fromFlag = values[flag.slice(2)];
-    if (typeof fromFlag === 'string') return { text: fromFlag, source: flag };
-    const fromEnv = env[variable];
-    return fromEnv !== undefined && fromEnv !== '' ? { text: fromEnv, source: variable } : undefined;
-  };
-  const read = <K extends OptionName>(name: K, fallback: Parsed[K]): Parsed[K] => {
-    const given = raw(name);
-    return given === undefined ? fallback : parseOption(name, given.text, given.source);
-  };
-
-  const transport = read('transport', 'dgram');
-  const socket = resolve(cwd, read('socket', defaultSocketPath(transport)));
-  validateSocketPath(socket);
-  return {
-    action: 'run',
-    config: {
-      transport,
-      socket,
-      codec: read('codec', 'auto'),
-      mode: read('mode', SERVER_DEFAULTS.mode),
-      logLevel: read('logLevel', 'info'),
-      logFormat: read('logFormat', 'pretty'),
-      maxConnections: read('maxConnections', SERVER_DEFAULTS.maxConnections),
-      idleTimeoutMs: read('idleTimeoutMs', SERVER_DEFAULTS.idleTimeoutMs),
-    },
-  };
 }

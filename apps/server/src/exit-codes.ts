@@ -1,15 +1,13 @@
-import { TransportError } from '@udsipc/node';
-import { isProtocolError } from '@udsipc/protocol';
-import { ConfigError } from './config-error.js';
+import { describeCode, FAILURE_CLASSES, toUdsipcError } from '@udsipc/protocol';
 
 /** Exit statuses other tools (systemd, scripts, the tests) rely on. */
 export const ExitCode = {
   /** Stopped by SIGTERM or SIGINT after answering what was in flight. */
   OK: 0,
   /** Could not serve: the path is taken by a live server, permission denied, unsafe parent ... */
-  RUNTIME: 1,
+  RUNTIME: FAILURE_CLASSES.runtime.exitCode,
   /** The command line or environment is wrong; running it again unchanged cannot help. */
-  USAGE: 2,
+  USAGE: FAILURE_CLASSES.usage.exitCode,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -21,38 +19,24 @@ export interface Failure {
   message: string;
 }
 
-const PERMISSION_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS']);
-
-function systemErrorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const { code } = error as NodeJS.ErrnoException;
-  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
-}
-
-/** Sorts a failure into usage (2) or runtime (1), with the code and message for the one stderr line. */
+/**
+ * Sorts a failure by its code alone, as ERROR_CODES classes it: usage or configuration (2) or
+ * runtime (1), with the code and message for the one stderr line. Raw system errors (the socket
+ * checks let lstat's or unlink's through; their messages name the path) are normalized first:
+ * EACCES, EPERM and EROFS as PERMISSION_DENIED, others by their errno name; anything else is INTERNAL.
+ */
 export function classifyFailure(error: unknown): Failure {
-  if (error instanceof ConfigError)
-    return { exitCode: ExitCode.USAGE, code: undefined, message: error.message };
-  if (isProtocolError(error)) {
-    // Only path validation reaches here; a path that cannot be bound as given is configuration.
-    return { exitCode: ExitCode.USAGE, code: error.code, message: error.message };
-  }
-  if (error instanceof TransportError) {
-    const exitCode = error.code === 'INVALID_OPTION' ? ExitCode.USAGE : ExitCode.RUNTIME;
-    return { exitCode, code: error.code, message: error.message };
-  }
-  // The socket-file checks let raw fs errors through (lstat or unlink of the path); their messages name the path.
-  const errno = systemErrorCode(error);
-  if (errno !== undefined) {
-    const code = PERMISSION_ERRNOS.has(errno) ? 'PERMISSION_DENIED' : errno;
-    return { exitCode: ExitCode.RUNTIME, code, message: (error as Error).message };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { exitCode: ExitCode.RUNTIME, code: 'INTERNAL', message };
+  const failure = toUdsipcError(error);
+  const { exitCode, showsCode } = describeCode(failure.code);
+  return { exitCode, code: showsCode ? failure.code : undefined, message: failure.message };
 }
 
-/** The one line on stderr: `udsipc-server: [CODE: ]message`, newlines folded so it stays one line. */
+/**
+ * The one line on stderr: `udsipc-server: [CODE: ]message`, newlines folded so it stays one line;
+ * the code is not repeated when the message starts with it already (a system error's `ENOENT: ...`).
+ */
 export function failureLine(program: string, failure: Failure): string {
-  const text = failure.code === undefined ? failure.message : `${failure.code}: ${failure.message}`;
+  const { code, message } = failure;
+  const text = code === undefined || message.startsWith(`${code}: `) ? message : `${code}: ${message}`;
   return `${program}: ${text.replace(/\s*\n\s*/g, ' ')}\n`;
 }

@@ -1,9 +1,42 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import {
+  formatOptionHelp,
+  integerIn,
+  OptionError,
+  readCommandLine,
+  resolveOptions,
+  switchOption,
+  valueOption,
+} from '@udsipc/cli-options';
+import { z } from 'zod';
 import { dumpServer } from './migrate/dump.js';
 import { MigrateError } from './migrate/migrate-error.js';
 import { restoreServer } from './migrate/restore.js';
 import { VERSION } from './version.js';
+
+/** Linux's PID_MAX_LIMIT: no pid is larger. */
+const MAX_PID = 4_194_304;
+
+const MIGRATE_OPTIONS = {
+  pid: valueOption({
+    flag: '--pid',
+    metavar: 'PID',
+    schema: integerIn(1, MAX_PID),
+    help: 'dump: the udsipc-server to quiesce and checkpoint',
+  }),
+  dir: valueOption({
+    flag: '--dir',
+    metavar: 'DIR',
+    schema: z.string(),
+    help: 'the checkpoint: written by dump, read by restore',
+  }),
+  json: switchOption({
+    flag: '--json',
+    help: 'print the result as one JSON object; restore: {"pauseMs":N,"restoreToReplyMs":N}',
+  }),
+  help: switchOption({ flag: '--help', short: 'h', help: 'print this help and exit' }),
+  version: switchOption({ flag: '--version', short: 'V', help: 'print the version and exit' }),
+};
 
 const USAGE = `Usage:
   udsipc-migrate dump --pid PID --dir DIR [--json]
@@ -12,7 +45,9 @@ const USAGE = `Usage:
   udsipc-migrate restore --dir DIR [--json]
       Restore the checkpoint in DIR with criu, resume it if it was quiesced, wait until it
       answers a ping, and print how long it was unreachable.
-      --json prints {"pauseMs":N,"restoreToReplyMs":N}.
+
+Options:
+${formatOptionHelp(MIGRATE_OPTIONS)}
 
 Both need root and a working criu (\`criu check\`; see scripts/install-criu.sh).
 The server must write its output to files (not a terminal or a pipe) to be checkpointed.
@@ -23,28 +58,27 @@ function usageError(message: string): never {
   throw new MigrateError('USAGE', message);
 }
 
+/** Runs a step of reading the options, a bad flag or value becoming our USAGE error. */
+function asUsage<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof OptionError) usageError(error.message);
+    throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      pid: { type: 'string' },
-      dir: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'V' },
-    },
-  });
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
-  if (values.version) return void process.stdout.write(`${VERSION}\n`);
-  const [command, ...extra] = positionals;
+  const line = asUsage(() => readCommandLine(MIGRATE_OPTIONS, argv, { positionals: true }));
+  if (line.switches.has('help')) return void process.stdout.write(`${USAGE}\n`);
+  if (line.switches.has('version')) return void process.stdout.write(`${VERSION}\n`);
+  const { values } = asUsage(() => resolveOptions(MIGRATE_OPTIONS, line, {}));
+  const [command, ...extra] = line.positionals;
   if (extra.length > 0) usageError(`unexpected argument: ${extra[0]}`);
   if (!values.dir) usageError('--dir DIR is required');
   if (command === 'dump') {
-    const pid = Number(values.pid);
-    if (!values.pid || !Number.isInteger(pid) || pid <= 0)
-      usageError('--pid PID (a positive integer) is required');
+    const { pid } = values;
+    if (pid === undefined) usageError('--pid PID (a positive integer) is required');
     const result = await dumpServer(pid, values.dir);
     process.stdout.write(
       values.json
@@ -68,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
-    const usage = error instanceof MigrateError ? error.code === 'USAGE' : error instanceof TypeError;
+    const usage = error instanceof MigrateError && error.code === 'USAGE';
     const code = error instanceof MigrateError && !usage ? `${error.code}: ` : '';
     process.stderr.write(`udsipc-migrate: ${code}${(error as Error).message}\n`);
     if (usage) process.stderr.write('Try udsipc-migrate --help\n');

@@ -6,14 +6,7 @@ import { join, relative } from 'node:path';
 import { connectClient, type RpcClient } from '@udsipc/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployApp, deployedUnixDgram, linksLeaving } from '../../../scripts/test-support/deploy-app.mjs';
-import {
-  APP_DIR,
-  makeTempDir,
-  PACKAGE_VERSION,
-  type ServerProcess,
-  startServer,
-  stopServer,
-} from './helpers.js';
+import { makeTempDir, PACKAGE_VERSION, type ServerProcess, startServer, stopServer } from './helpers.js';
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

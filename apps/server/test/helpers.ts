@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatagramSocket } from '@udsipc/transport-dgram';
+import { Changes } from '../../../scripts/test-support/deferred.mjs';
+import { type Running, runProcess, spawnNode } from '../../../scripts/test-support/process.mjs';
 import { makeTempDir as makeSharedTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 export const APP_DIR = join(import.meta.dirname, '..');
@@ -20,12 +21,12 @@ export const makeTempDir = (prefix = 'udsipc-srv-') => makeSharedTempDir(prefix)
 export class NotifyListener {
   readonly messages: string[] = [];
   private readonly socket: DatagramSocket;
-  private waiters: Array<() => void> = [];
+  private readonly changes = new Changes();
 
   constructor(readonly path: string) {
     this.socket = new DatagramSocket((message) => {
       this.messages.push(message.toString('utf8'));
-      for (const wake of this.waiters.splice(0)) wake();
+      this.changes.wake();
     });
     const failure = this.socket.bind(path);
     if (failure) throw new Error(`cannot bind notify socket ${path}: ${failure}`);
@@ -36,13 +37,13 @@ export class NotifyListener {
     let gone = false;
     void exited?.then(() => {
       gone = true;
-      for (const wake of this.waiters.splice(0)) wake();
+      this.changes.wake();
     });
     for (;;) {
       const found = this.messages.find((message) => message.split('\n').includes(assignment));
       if (found !== undefined) return found;
       if (gone) throw new Error(`server exited before sending ${assignment}`);
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await this.changes.wait();
     }
   }
 
@@ -51,17 +52,10 @@ export class NotifyListener {
   }
 }
 
-export interface ServerProcess {
-  child: ChildProcess;
-  /** Everything written to stdout so far (all of it once `exited` has settled). */
-  stdout(): string;
-  stderr(): string;
-  /** The first complete stdout line matching, as soon as it is read; rejects if the process exits first. */
-  waitForLine(matches: (line: string) => boolean): Promise<string>;
+/** A spawned server (shared process helper: `stdout()`, `stderr()`, `waitForLine`, `exited` ...) and its notify socket. */
+export interface ServerProcess extends Running {
   /** Like waitForLine, for --log-format json: the first record matching. */
   waitForRecord(matches: (record: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  /** Resolves with the exit code (null when killed by a signal), once stdout and stderr are drained. */
-  exited: Promise<number | null>;
   notify: NotifyListener;
 }
 
@@ -94,59 +88,20 @@ function serverEnv(extra: Record<string, string | undefined> = {}, inherit = tru
 /** Spawns the CLI with its own notify socket in `dir`; does not wait for anything. */
 export function spawnServer(dir: string, args: string[], options: SpawnOptions = {}): ServerProcess {
   const notify = new NotifyListener(join(dir, `notify-${++notifySerial}.sock`));
-  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
+  const running = spawnNode(options.cli ?? CLI, args, {
     cwd: options.cwd,
     env: serverEnv({ NOTIFY_SOCKET: notify.path, ...options.env }, options.inheritEnv),
-    stdio: ['ignore', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
+    name: 'server',
   });
-  let stdout = '';
-  let stderr = '';
-  let gone = false;
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  const wakeAll = () => {
-    for (const wake of waiters) wake();
-  };
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-    const complete = stdout.split('\n').slice(0, -1);
-    lines.push(...complete.slice(lines.length));
-    wakeAll();
-  });
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  // 'close' comes after the exit and after both pipes are drained: the output is then complete.
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('close', (code) => {
-      gone = true;
-      resolve(code);
-      wakeAll();
-    });
-  });
-  const waitForLine = async (matches: (line: string) => boolean): Promise<string> => {
-    for (let checked = 0; ; ) {
-      for (; checked < lines.length; checked++) if (matches(lines[checked]!)) return lines[checked]!;
-      if (gone)
-        throw new Error(`server exited without the expected line; stdout: ${stdout} stderr: ${stderr}`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          waiters.delete(wake);
-          resolve();
-        };
-        waiters.add(wake);
-      });
-    }
-  };
   const waitForRecord = async (matches: (record: Record<string, unknown>) => boolean) =>
     JSON.parse(
-      await waitForLine(
+      await running.waitForLine(
         (line) => line.startsWith('{') && matches(JSON.parse(line) as Record<string, unknown>),
       ),
     ) as Record<string, unknown>;
-  return { child, stdout: () => stdout, stderr: () => stderr, waitForLine, waitForRecord, exited, notify };
+  return { ...running, waitForRecord, notify };
 }
 
 /** Spawns the CLI and waits for READY=1 on its notify socket; rejects with its stderr if it exits first. */
@@ -171,20 +126,7 @@ export async function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: serverEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { code, stdout, stderr };
+  return runProcess(process.execPath, [CLI, ...args], { env: serverEnv(env) });
 }
 
 /** Sends a signal (unless already gone) and waits for the exit code; the notify socket stays open. */

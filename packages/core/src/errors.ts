@@ -1,22 +1,13 @@
-import { UdsipcError } from '@udsipc/protocol';
+import { codesOf, type ErrorCodeOf, UdsipcError } from '@udsipc/protocol';
 
-/** Stable codes for transport failures: socket files, links and sends. Other tools match on these. */
-export const TRANSPORT_ERROR_CODES = [
-  'SOCKET_IN_USE',
-  'PATH_NOT_SOCKET',
-  'PATH_IS_SYMLINK',
-  'PARENT_MISSING',
-  'PARENT_NOT_DIRECTORY',
-  'PARENT_UNSAFE',
-  'PERMISSION_DENIED',
-  'TOO_LARGE',
-  'NOT_CONNECTED',
-  'CLOSED',
-  'SOCKET_ERROR',
-  'INVALID_OPTION',
-] as const;
+/**
+ * Stable codes for transport failures: socket files, links and sends, and why a frame was not
+ * delivered. The `transport` layer of ERROR_CODES (in @udsipc/protocol), with each code's meaning.
+ * Other tools match on these.
+ */
+export const TRANSPORT_ERROR_CODES = codesOf('transport');
 
-export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
+export type TransportErrorCode = ErrorCodeOf<'transport'>;
 
 export class TransportError extends UdsipcError<TransportErrorCode> {
   override readonly name = 'TransportError';
@@ -31,9 +22,9 @@ export class TransportError extends UdsipcError<TransportErrorCode> {
   }
 }
 
-/** How a request ended without a successful reply. */
-export const REQUEST_ERROR_CODES = ['TIMEOUT', 'SERVER_UNAVAILABLE', 'REMOTE_ERROR', 'CLOSED'] as const;
-export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+/** How a request ended without a successful reply: the `request` layer of ERROR_CODES. */
+export const REQUEST_ERROR_CODES = codesOf('request');
+export type RequestErrorCode = ErrorCodeOf<'request'>;
 
 export class RequestError extends UdsipcError<RequestErrorCode> {
   override readonly name = 'RequestError';
@@ -54,7 +45,11 @@ export class RequestError extends UdsipcError<RequestErrorCode> {
   }
 }
 
-/** Thrown by handlers to reply with a chosen error code instead of the generic HANDLER_ERROR. */
+/**
+ * Thrown by handlers to reply with a chosen error code instead of the generic HANDLER_ERROR. The
+ * code is the handler's own (a client sees it as `remoteCode`); one of ERROR_CODES keeps the
+ * meaning it has there.
+ */
 export class HandlerError extends UdsipcError {
   override readonly name = 'HandlerError';
 }

@@ -1,19 +1,17 @@
 import {
   builtinMessages,
+  type Codec,
   createClientId,
   createRequestIdGenerator,
   DEFAULT_MAX_JSON_DEPTH,
-  decodeReply,
-  encodeRequest,
   isProtocolError,
   type MessageRegistry,
   PROTOCOL_VERSION,
-  ProtocolError,
+  type ReplyEnvelope,
   type ReplyPayload,
   type RequestPayload,
   requestCounterOf,
   validateReplyPayload,
-  type WireFormat,
 } from '@udsipc/protocol';
 import { type BackoffPolicy, backoffDelay, DEFAULT_RETRY_BACKOFF } from './backoff.js';
 import { RequestError } from './errors.js';
@@ -35,8 +33,8 @@ export interface RequestOptions {
 export const REQUEST_DEFAULTS: Readonly<Required<RequestOptions>> = { timeoutMs: 1_000, retries: 10 };
 
 export interface RpcClientOptions<R extends MessageRegistry> extends RequestOptions {
+  /** Its codec (the wire format) is the transport's: configured once, on the transport. */
   transport: ClientTransport;
-  wire?: WireFormat;
   messages?: R;
   backoff?: BackoffPolicy;
   clientId?: string;
@@ -109,7 +107,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     lateReplies: 0,
     badReplies: 0,
   };
-  private readonly wire: WireFormat;
+  private readonly codec: Codec;
   private readonly messages: R;
   private readonly backoff: BackoffPolicy;
   private readonly defaultTimeoutMs: number;
@@ -122,7 +120,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
 
   constructor(options: RpcClientOptions<R>) {
     this.transport = options.transport;
-    this.wire = options.wire ?? 'json';
+    this.codec = this.transport.codec;
     this.messages = options.messages ?? (builtinMessages as unknown as R);
     this.backoff = options.backoff ?? DEFAULT_RETRY_BACKOFF;
     this.defaultTimeoutMs = options.timeoutMs ?? REQUEST_DEFAULTS.timeoutMs;
@@ -202,7 +200,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     const low = this.pending.values().next().value?.counter ?? counter;
     let frame: Buffer;
     try {
-      frame = encodeRequest({ v: PROTOCOL_VERSION, id, type, payload, low }, this.wire, this.limits);
+      frame = this.codec.encodeRequest({ v: PROTOCOL_VERSION, id, type, payload, low }, this.limits);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -310,16 +308,15 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
   }
 
   private receive(frame: Buffer): void {
-    let reply: ReturnType<typeof decodeReply>;
+    let reply: ReplyEnvelope;
     try {
-      reply = decodeReply(frame, this.wire, this.limits);
+      reply = this.codec.decodeReply(frame, this.limits);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       this.counters.badReplies++;
       return;
     }
-    // cstring replies carry no id: the seed's servers answer in order, so the oldest request is meant.
-    const entry = this.wire === 'cstring' ? this.pending.values().next().value : this.pending.get(reply.id);
+    const entry = this.codec.matchReply(reply, this.pending);
     if (!entry) {
       this.counters.lateReplies++;
       return;
@@ -339,17 +336,10 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     }
     let payload: unknown;
     try {
-      payload = validateReplyPayload(entry.type, reply.payload, this.messages);
+      payload = validateReplyPayload(entry.type, reply.payload, this.messages, entry.id);
     } catch (error) {
       this.counters.failed++;
-      const invalid = error as ProtocolError;
-      entry.reject(
-        new ProtocolError(invalid.code, invalid.message, {
-          field: invalid.field,
-          requestId: entry.id,
-          cause: invalid,
-        }),
-      );
+      entry.reject(error as Error);
       return;
     }
     entry.resolve(entry.detailed ? { id: entry.id, attempts: entry.attempts, payload } : payload);

@@ -1,11 +1,8 @@
 import {
   builtinMessages,
-  type CodecName,
-  CSTRING_REQUEST_ID,
+  type Codec,
   DEFAULT_MAX_JSON_DEPTH,
   DEFAULT_MAX_JSON_VALUES,
-  decodeRequest,
-  encodeReply,
   errorReply,
   isProtocolError,
   type MessageRegistry,
@@ -57,7 +54,6 @@ export interface RequestTrace {
 
 export interface RpcServerOptions<R extends MessageRegistry> {
   transport: ServerTransport;
-  codec: CodecName;
   messages?: R;
   replay?: Partial<ReplayLimits>;
   maxJsonDepth?: number;
@@ -86,7 +82,6 @@ function increment(counts: Record<string, number>, code: string): void {
  */
 export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   readonly transport: ServerTransport;
-  private readonly codec: CodecName;
   private readonly messages: R;
   private readonly handlers = new Map<string, Handler<R, keyof R>>();
   private readonly replay: ReplayCache;
@@ -111,7 +106,6 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
 
   constructor(options: RpcServerOptions<R>) {
     this.transport = options.transport;
-    this.codec = options.codec;
     this.messages = options.messages ?? (builtinMessages as unknown as R);
     this.replay = new ReplayCache({ ...DEFAULT_REPLAY_LIMITS, ...options.replay });
     this.limits = {
@@ -132,7 +126,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
 
   async start(): Promise<void> {
     await this.transport.listen(
-      (frame, wire, peer) => this.receive(frame, wire, peer),
+      (frame, codec, peer) => this.receive(frame, codec, peer),
       (peer, code) => {
         increment(this.counters.sendFailuresByCode, code);
         this.onEvent({ type: 'send-failure', peer: peer.id, code });
@@ -142,28 +136,28 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     this.sweepTimer.unref();
   }
 
-  private receive(frame: Buffer, wire: WireFormat, peer: ServerPeer): void {
+  private receive(frame: Buffer, codec: Codec, peer: ServerPeer): void {
     if (!this.accepting) return;
     let envelope: RequestEnvelope;
     try {
-      envelope = decodeRequest(frame, wire, this.limits).envelope;
+      envelope = codec.decodeRequest(frame, this.limits);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       this.counters.requests++;
       this.onEvent({ type: 'protocol-error', code: error.code, message: error.message, peer: peer.id });
-      this.reply(peer, wire, errorReply(error.requestId ?? UNKNOWN_REQUEST_ID, error.code, error.message));
+      this.reply(peer, codec, errorReply(error.requestId ?? UNKNOWN_REQUEST_ID, error.code, error.message));
       return;
     }
     this.counters.requests++;
-    this.onRequest?.({ id: envelope.id, messageType: envelope.type, peer: peer.id, wire });
+    this.onRequest?.({ id: envelope.id, messageType: envelope.type, peer: peer.id, wire: codec.name });
     let ticket: ReplayTicket | undefined;
-    if (wire === 'json') {
+    if (codec.remembersRequests) {
       const { clientId, counter } = parseRequestId(envelope.id);
       const known = this.replay.claim(envelope.id, clientId, Date.now(), counter, envelope.low);
       if (known === BELOW_WATERMARK) {
         // Its client stopped waiting for it long ago and said so: never run it (it may have run).
         const message = `request ${envelope.id} is below its client's watermark: it is never run again`;
-        this.reply(peer, wire, errorReply(envelope.id, 'STALE_REQUEST', message));
+        this.reply(peer, codec, errorReply(envelope.id, 'STALE_REQUEST', message));
         return;
       }
       if (!(known instanceof ReplayTicket)) {
@@ -175,12 +169,12 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       ticket = known;
       if (this.clients.size < MAX_TRACKED_CLIENTS) this.clients.add(clientId);
     }
-    this.execute(envelope, wire, peer, ticket);
+    this.execute(envelope, codec, peer, ticket);
   }
 
   private execute(
     envelope: RequestEnvelope,
-    wire: WireFormat,
+    codec: Codec,
     peer: ServerPeer,
     ticket: ReplayTicket | undefined,
   ): void {
@@ -190,27 +184,27 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       this.onEvent({ type: 'protocol-error', code: error.code, message: error.message, peer: peer.id });
-      this.finish(peer, wire, errorReply(envelope.id, error.code, error.message), ticket);
+      this.finish(peer, codec, errorReply(envelope.id, error.code, error.message), ticket);
       return;
     }
     const handler = this.handlers.get(envelope.type);
     if (!handler) {
       const message = `no handler for message type "${envelope.type}"`;
-      this.finish(peer, wire, errorReply(envelope.id, 'UNKNOWN_TYPE', message), ticket);
+      this.finish(peer, codec, errorReply(envelope.id, 'UNKNOWN_TYPE', message), ticket);
       return;
     }
-    const context: RequestContext = { id: envelope.id, type: envelope.type, peer: peer.id, wire };
+    const context: RequestContext = { id: envelope.id, type: envelope.type, peer: peer.id, wire: codec.name };
     this.counters.executed++;
     increment(this.counters.executedByType, envelope.type);
     let result: unknown;
     try {
       result = handler(payload as never, context);
     } catch (error) {
-      this.finish(peer, wire, this.handlerFailure(envelope, error), ticket);
+      this.finish(peer, codec, this.handlerFailure(envelope, error), ticket);
       return;
     }
     if (!(result instanceof Promise)) {
-      this.finish(peer, wire, okReply(envelope.id, result), ticket);
+      this.finish(peer, codec, okReply(envelope.id, result), ticket);
       return;
     }
     this.inFlight++;
@@ -220,7 +214,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
         (error: unknown) => this.handlerFailure(envelope, error),
       )
       .then((reply) => {
-        this.finish(peer, wire, reply, ticket);
+        this.finish(peer, codec, reply, ticket);
         this.inFlight--;
         if (this.inFlight === 0) this.idle?.();
       });
@@ -235,28 +229,28 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
 
   private finish(
     peer: ServerPeer,
-    wire: WireFormat,
+    codec: Codec,
     reply: ReplyEnvelope,
     ticket: ReplayTicket | undefined,
   ): void {
-    const encoded = this.reply(peer, wire, reply);
-    if (ticket && encoded) this.replay.complete(ticket, encoded, Date.now());
+    const encoded = this.reply(peer, codec, reply);
+    if (ticket) this.replay.complete(ticket, encoded, Date.now());
   }
 
   /** Encodes and sends a reply; one too large for the transport becomes a REPLY_TOO_LARGE error instead. */
-  private reply(peer: ServerPeer, wire: WireFormat, reply: ReplyEnvelope): Buffer | undefined {
+  private reply(peer: ServerPeer, codec: Codec, reply: ReplyEnvelope): Buffer {
     if (!reply.ok) increment(this.counters.errorsByCode, reply.error.code);
     let encoded: Buffer;
     try {
-      encoded = encodeReply(reply, wire, this.limits);
+      encoded = codec.encodeReply(reply, this.limits);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       const fallback = errorReply(reply.id, 'REPLY_TOO_LARGE', error.message);
       increment(this.counters.errorsByCode, 'REPLY_TOO_LARGE');
-      encoded = encodeReply(fallback, wire, this.limits);
+      encoded = codec.encodeReply(fallback, this.limits);
     }
     this.send(peer, encoded);
-    return wire === 'json' && reply.id !== CSTRING_REQUEST_ID ? encoded : undefined;
+    return encoded;
   }
 
   private send(peer: ServerPeer, encoded: Buffer): void {
@@ -267,7 +261,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   stats(): StatsReply {
     return {
       transport: this.transport.kind,
-      codec: this.codec,
+      codec: this.transport.codec,
       uptimeMs: Date.now() - this.startedAt,
       requests: this.counters.requests,
       executed: this.counters.executed,

@@ -1,6 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { REPLY_SOCKET_PATTERN, validateSocketPath } from '@udsipc/protocol';
+import { REPLY_SOCKET_PATTERN, socketModeSchema, validateSocketPath } from '@udsipc/protocol';
 import { TransportError } from './errors.js';
 
 function errorCode(error: unknown): string | undefined {
@@ -196,19 +196,20 @@ export function sweepStaleReplySockets(directory: string, probe: SyncSocketProbe
   return removed;
 }
 
-/** Checks a file mode option: only the owner, group and other permission bits, as octal. */
+/** A mode as the user wrote it: octal text as given, a number in octal (0o400), anything else as is. */
+function shownMode(mode: string | number): string {
+  return typeof mode === 'number' && Number.isInteger(mode) && mode >= 0
+    ? `0o${mode.toString(8)}`
+    : String(mode);
+}
+
+/**
+ * Checks a socket file mode option against the one mode schema of @udsipc/protocol (the server's
+ * `--mode` uses the same one), so the library and the CLI cannot disagree about what is allowed.
+ */
 export function parseSocketMode(mode: string | number): number {
-  const value = typeof mode === 'number' ? mode : Number.parseInt(mode, 8);
-  if (
-    !Number.isInteger(value) ||
-    value < 0 ||
-    value > 0o777 ||
-    (typeof mode === 'string' && !/^0?[0-7]{3}$/.test(mode))
-  ) {
-    throw new TransportError(
-      'INVALID_OPTION',
-      `socket mode must be octal like 0600, 0660 or 0666, got ${String(mode)}`,
-    );
-  }
-  return value;
+  const result = socketModeSchema.safeParse(mode);
+  if (result.success) return result.data;
+  const reason = result.error.issues[0]?.message ?? 'is not a valid mode';
+  throw new TransportError('INVALID_OPTION', `socket mode ${reason}, got ${shownMode(mode)}`);
 }

@@ -18,7 +18,17 @@ export {
   type SyncSocketProbe,
   sweepStaleReplySockets,
 } from './socket-file.js';
-export type * from './transport.js';
+export type {
+  ClientTransport,
+  ClientTransportOptions,
+  FrameListener,
+  LinkFailureListener,
+  SendFailureListener,
+  ServerBackListener,
+  ServerPeer,
+  ServerTransport,
+  ServerTransportOptions,
+} from './transport.js';
 export {
   ignoreTransportEvent,
   type TransportEvent,

@@ -1,4 +1,4 @@
-import type { CodecName, TransportName, WireFormat } from '@udsipc/protocol';
+import type { Codec, CodecName, TransportName, WireFormat } from '@udsipc/protocol';
 
 /** Someone a server can answer: a datagram reply path or a stream connection. */
 export interface ServerPeer {
@@ -11,7 +11,8 @@ export interface ServerPeer {
 /** Why a reply was not delivered, by stable code (errno names such as ECONNREFUSED, or QUEUE_FULL, PEER_CLOSED ...). */
 export type SendFailureListener = (peer: ServerPeer, code: string) => void;
 
-export type FrameListener = (frame: Buffer, wire: WireFormat, peer: ServerPeer) => void;
+/** One message from a peer, with the codec it is in (the connection's, or under `auto` the datagram's own). */
+export type FrameListener = (frame: Buffer, codec: Codec, peer: ServerPeer) => void;
 
 export interface ServerTransportOptions {
   path: string;
@@ -27,6 +28,8 @@ export interface ServerTransportOptions {
 export interface ServerTransport {
   readonly kind: TransportName;
   readonly path: string;
+  /** The wire format configured: one, or `auto` to answer each peer in the format it speaks. */
+  readonly codec: CodecName;
   /** Largest frame this transport carries; replies must fit. */
   readonly maxFrameBytes: number;
   /** Checks and binds the socket file, then delivers frames to `onFrame`. */
@@ -62,6 +65,8 @@ export interface ClientTransportOptions {
 /** The client half: send frames, receive frames, report link failures. Reconnecting is the adapter's business. */
 export interface ClientTransport {
   readonly kind: TransportName;
+  /** The wire format this client speaks, configured once (`wire`); the request/reply layer uses it as is. */
+  readonly codec: Codec;
   readonly maxFrameBytes: number;
   open(
     onFrame: (frame: Buffer) => void,

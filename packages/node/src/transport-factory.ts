@@ -48,14 +48,14 @@ export function createClientTransport(config: ClientTransportConfig): ClientTran
 }
 
 export type ConnectOptions<R extends MessageRegistry> = ClientTransportConfig &
-  Omit<RpcClientOptions<R>, 'transport' | 'wire'>;
+  Omit<RpcClientOptions<R>, 'transport'>;
 
 /** A request/reply client on the chosen transport, opened and ready. */
 export async function connectClient<R extends MessageRegistry = BuiltinMessages>(
   options: ConnectOptions<R>,
 ): Promise<RpcClient<R>> {
   const transport = createClientTransport(options);
-  const client = new RpcClient<R>({ ...options, transport, wire: options.wire ?? 'json' });
+  const client = new RpcClient<R>({ ...options, transport });
   await client.open();
   return client;
 }

@@ -1,42 +1,32 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransportName } from '@udsipc/protocol';
 import { afterEach, beforeEach } from 'vitest';
+import { type Running, runProcess, spawnNode } from '../../../scripts/test-support/process.mjs';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 export const fixture = join(import.meta.dirname, 'fixtures', 'echo-server.mjs');
 
 export { makeTempDir };
 
-export interface ServerProcess {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+/** A fixture server process (the shared process helper's `Running`). */
+export type ServerProcess = Running;
 
-/** Starts the fixture server as a real process and waits until it listens (or fails). */
-export function startServer(
+/** Starts the fixture server as a real process and waits until it listens (its READY line), or fails. */
+export async function startServer(
   transport: TransportName,
   path: string,
   executionLog = '',
   codec = 'auto',
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [fixture, transport, path, executionLog, codec], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = spawnNode(fixture, [transport, path, executionLog, codec], {
     env: { ...process.env, ...env },
+    name: 'fixture server',
   });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', () => resolve({ child, stderr: () => stderr, exited }));
-    exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
+  await server.waitForLine();
+  return server;
 }
 
 /** Starts the fixture expecting it to refuse to start; resolves with its exit code and stderr. */
@@ -44,12 +34,7 @@ export async function startServerExpectingFailure(
   transport: TransportName,
   path: string,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [fixture, transport, path], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, stderr } = await runProcess(process.execPath, [fixture, transport, path]);
   return { code, stderr };
 }
 

@@ -406,7 +406,6 @@ describe('server library errors', () => {
     try {
       const server = new RpcServer({
         transport: createServerTransport({ transport: 'dgram', path: join(dir, 'missing', 'x.sock') }),
-        codec: 'auto',
       });
       const error = await server.start().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransportError);

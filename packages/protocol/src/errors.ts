@@ -1,21 +1,13 @@
+import { codesOf, type ErrorCodeOf } from './error-codes.js';
 import { UdsipcError } from './udsipc-error.js';
 
-/** Stable codes for every way a message can fail to decode or validate. Other tools match on these. */
-export const PROTOCOL_ERROR_CODES = [
-  'EMPTY',
-  'TOO_LARGE',
-  'TOO_DEEP',
-  'INVALID_UTF8',
-  'MALFORMED',
-  'BAD_VERSION',
-  'UNKNOWN_TYPE',
-  'INVALID_PAYLOAD',
-  'NOT_TERMINATED',
-  'PATH_TOO_LONG',
-  'PATH_INVALID',
-] as const;
+/**
+ * Stable codes for every way a message can fail to decode or validate, and a socket path to be
+ * bound as given: the `protocol` layer of ERROR_CODES. Other tools match on these.
+ */
+export const PROTOCOL_ERROR_CODES = codesOf('protocol');
 
-export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
+export type ProtocolErrorCode = ErrorCodeOf<'protocol'>;
 
 export interface ProtocolErrorDetails {
   /** The envelope or payload field at fault, as a dotted path (e.g. `payload.text`). */

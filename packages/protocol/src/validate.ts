@@ -39,7 +39,13 @@ export function validateRequestPayload(envelope: RequestEnvelope, registry: Mess
 }
 
 /** Checks a reply payload against the registry; used by clients so a reply is typed only once it is proven. */
-export function validateReplyPayload(type: string, payload: unknown, registry: MessageRegistry): unknown {
+/** `requestId` is the id the reply answers: the error names it, so a caller need not rebuild it. */
+export function validateReplyPayload(
+  type: string,
+  payload: unknown,
+  registry: MessageRegistry,
+  requestId?: string,
+): unknown {
   const definition = Object.hasOwn(registry, type) ? registry[type] : undefined;
   if (!definition) return payload;
   const result = definition.reply.safeParse(payload);
@@ -47,6 +53,7 @@ export function validateReplyPayload(type: string, payload: unknown, registry: M
     const { field, message } = describeZodIssue(result.error, 'payload');
     throw new ProtocolError('INVALID_PAYLOAD', `invalid reply ${field} for type "${type}": ${message}`, {
       field,
+      requestId,
     });
   }
   return result.data;

@@ -3,19 +3,17 @@ import { describe, expect, it } from 'vitest';
 import {
   ACK_TEXT,
   CSTRING_RECORD_BYTES,
+  cstringCodec,
   decodeCString,
-  decodeReply,
-  decodeRequest,
-  detectWireFormat,
+  detectCodec,
   encodeCString,
   encodeJson,
-  encodeReply,
-  encodeRequest,
   errorReply,
+  jsonCodec,
   okReply,
   ProtocolError,
   type ProtocolErrorCode,
-} from '../src/index.js';
+} from '../src/mod.js';
 
 const limits = { maxBytes: 65_536 };
 
@@ -82,51 +80,49 @@ describe('cstring codec', () => {
 
 describe('wire formats', () => {
   it('tells JSON from cstring by the first byte', () => {
-    expect(detectWireFormat(encodeJson({ v: 1, id: 'a', type: 'ack', payload: { text: 'x' } }, limits))).toBe(
+    expect(detectCodec(encodeJson({ v: 1, id: 'a', type: 'ack', payload: { text: 'x' } }, limits)).name).toBe(
       'json',
     );
-    expect(detectWireFormat(encodeCString('How are you !!!'))).toBe('cstring');
-    expect(detectWireFormat(encodeCString(''))).toBe('cstring');
+    expect(detectCodec(encodeCString('How are you !!!')).name).toBe('cstring');
+    expect(detectCodec(encodeCString('')).name).toBe('cstring');
   });
 
   it('turns a seed cstring message into an ack request and answers it as the seed server does', () => {
-    const inbound = decodeRequest(encodeCString('How are you !!!'), 'cstring', limits);
-    expect(inbound.envelope.type).toBe('ack');
-    expect(inbound.envelope.payload).toEqual({ text: 'How are you !!!' });
-    const reply = encodeReply(okReply(inbound.envelope.id, { text: ACK_TEXT }), 'cstring', limits);
+    const envelope = cstringCodec.decodeRequest(encodeCString('How are you !!!'), limits);
+    expect(envelope.type).toBe('ack');
+    expect(envelope.payload).toEqual({ text: 'How are you !!!' });
+    const reply = cstringCodec.encodeReply(okReply(envelope.id, { text: ACK_TEXT }), limits);
     expect(reply.length).toBe(1024);
     expect(decodeCString(reply)).toBe(ACK_TEXT);
   });
 
   it('carries errors over cstring as ERROR CODE: message', () => {
-    const wire = encodeReply(errorReply('cstring', 'NOT_TERMINATED', 'no NUL'), 'cstring', limits);
-    const reply = decodeReply(wire, 'cstring', limits);
+    const wire = cstringCodec.encodeReply(errorReply('cstring', 'NOT_TERMINATED', 'no NUL'), limits);
+    const reply = cstringCodec.decodeReply(wire, limits);
     expect(reply).toMatchObject({ ok: false, error: { code: 'NOT_TERMINATED', message: 'no NUL' } });
     // A code with a digit is still an error, not a reply text.
-    const utf8 = encodeReply(errorReply('cstring', 'INVALID_UTF8', 'bad text'), 'cstring', limits);
-    expect(decodeReply(utf8, 'cstring', limits)).toMatchObject({
+    const utf8 = cstringCodec.encodeReply(errorReply('cstring', 'INVALID_UTF8', 'bad text'), limits);
+    expect(cstringCodec.decodeReply(utf8, limits)).toMatchObject({
       ok: false,
       error: { code: 'INVALID_UTF8', message: 'bad text' },
     });
-    const long = encodeReply(errorReply('cstring', 'X', 'y'.repeat(5000)), 'cstring', limits);
-    expect(decodeReply(long, 'cstring', limits)).toMatchObject({ ok: false, error: { code: 'X' } });
+    const long = cstringCodec.encodeReply(errorReply('cstring', 'X', 'y'.repeat(5000)), limits);
+    expect(cstringCodec.decodeReply(long, limits)).toMatchObject({ ok: false, error: { code: 'X' } });
   });
 
   it('refuses to send a request without text as cstring', () => {
-    expect(codeOf(() => encodeRequest({ v: 1, id: 'a', type: 'ping', payload: {} }, 'cstring', limits))).toBe(
-      'INVALID_PAYLOAD',
-    );
+    expect(
+      codeOf(() => cstringCodec.encodeRequest({ v: 1, id: 'a', type: 'ping', payload: {} }, limits)),
+    ).toBe('INVALID_PAYLOAD');
   });
 
   it('round-trips JSON requests and replies through the wire helpers', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.string(), (id, text) => {
         const request = { v: 1 as const, id, type: 'echo', payload: { text } };
-        expect(decodeRequest(encodeRequest(request, 'json', limits), 'json', limits).envelope).toEqual(
-          request,
-        );
+        expect(jsonCodec.decodeRequest(jsonCodec.encodeRequest(request, limits), limits)).toEqual(request);
         const reply = okReply(id, { text });
-        expect(decodeReply(encodeReply(reply, 'json', limits), 'json', limits)).toEqual(reply);
+        expect(jsonCodec.decodeReply(jsonCodec.encodeReply(reply, limits), limits)).toEqual(reply);
       }),
     );
   });

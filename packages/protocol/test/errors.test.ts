@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUdsipcError, ProtocolError, toUdsipcError, UdsipcError } from '../src/index.js';
+import { isUdsipcError, ProtocolError, toUdsipcError, UdsipcError } from '../src/mod.js';
 
 describe('errors', () => {
   it('share one base with a stable code, a message and the cause behind them', () => {

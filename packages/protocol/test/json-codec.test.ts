@@ -9,7 +9,7 @@ import {
   type ProtocolErrorCode,
   ReplyEnvelopeSchema,
   RequestEnvelopeSchema,
-} from '../src/index.js';
+} from '../src/mod.js';
 
 const limits = { maxBytes: MAX_DATAGRAM_BYTES };
 

@@ -19,7 +19,7 @@ import {
   validateReplyPayload,
   validateRequestPayload,
   validateSocketPath,
-} from '../src/index.js';
+} from '../src/mod.js';
 
 function errorOf(action: () => unknown): ProtocolError {
   try {

@@ -16,6 +16,8 @@ import {
 } from '@udsipc/core/transport';
 import {
   allocateReplyPath,
+  type Codec,
+  codecNamed,
   defaultReplyDirectory,
   framesThatFit,
   isBatch,
@@ -23,7 +25,6 @@ import {
   packBatch,
   sendPathFor,
   unpackBatch,
-  type WireFormat,
 } from '@udsipc/protocol';
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
@@ -87,7 +88,7 @@ export class DatagramClientTransport implements ClientTransport {
   /** The fence in flight, if any: its bytes, unique to this client and this fence. */
   private fence: Buffer | undefined;
   private fenceTimer: NodeJS.Timeout | undefined;
-  private readonly wire: WireFormat;
+  readonly codec: Codec;
   private readonly outbox = new Map<string, Buffer>();
   /** Requests held back to leave together: see burst-policy.ts. */
   private readonly burst = new Burst(() => {
@@ -100,9 +101,9 @@ export class DatagramClientTransport implements ClientTransport {
   private onLinkFailure: LinkFailureListener = () => {};
   private onServerBack: ServerBackListener = () => {};
 
-  constructor(options: DatagramClientOptions & { wire?: WireFormat }) {
+  constructor(options: DatagramClientOptions) {
     this.serverPath = options.path;
-    this.wire = options.wire ?? 'json';
+    this.codec = codecNamed(options.wire);
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
     this.replyDirectory = options.replyDirectory ?? defaultReplyDirectory();
     this.maxQueuedFrames = options.maxQueuedFrames ?? 4096;
@@ -184,7 +185,7 @@ export class DatagramClientTransport implements ClientTransport {
     if (from !== this.serverPath) return;
     // Requests sent while handling these replies (the next ones of a pipeline) leave together.
     this.burst.start();
-    if (this.wire === 'json' && isBatch(message)) {
+    if (this.codec.batches && isBatch(message)) {
       for (const frame of unpackBatch(message) ?? []) this.onFrame(frame);
       return;
     }
@@ -200,7 +201,7 @@ export class DatagramClientTransport implements ClientTransport {
    */
   send(frame: Buffer, key?: string): string | undefined {
     const socket = this.socket;
-    if (!socket) return 'CLOSED';
+    if (!socket) return 'TRANSPORT_CLOSED';
     const queueKey = key ?? `#${++this.anonymousKeys}`;
     if (this.outbox.size === 0 && !this.burst.active) {
       this.burst.start();
@@ -248,9 +249,9 @@ export class DatagramClientTransport implements ClientTransport {
       for (const [key, frame] of this.outbox) {
         keys.push(key);
         frames.push(frame);
-        if (this.wire !== 'json') break;
+        if (!this.codec.batches) break;
       }
-      const count = this.wire === 'json' ? framesThatFit(frames, this.maxFrameBytes) : 1;
+      const count = this.codec.batches ? framesThatFit(frames, this.maxFrameBytes) : 1;
       const datagram = count === 1 ? frames[0]! : packBatch(frames.slice(0, count));
       const outcome = this.sendConnected(socket, datagram);
       if (outcome === 'congested') {

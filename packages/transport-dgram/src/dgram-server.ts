@@ -16,13 +16,15 @@ import {
   type TransportEventListener,
 } from '@udsipc/core/transport';
 import {
+  batchingCodec,
+  type Codec,
   type CodecName,
+  datagramCodec,
   framesThatFit,
   isBatch,
   MAX_DATAGRAM_BYTES,
   packBatch,
   unpackBatch,
-  wireFormatFor,
 } from '@udsipc/protocol';
 import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
@@ -156,7 +158,8 @@ export class DatagramServerTransport implements ServerTransport {
   readonly path: string;
   readonly maxFrameBytes: number;
   readonly maxQueuedRepliesPerPeer: number;
-  private readonly codec: CodecName;
+  readonly codec: CodecName;
+  private readonly batchCodec: Codec | undefined;
   private readonly mode: number;
   private readonly maxPeers: number;
   private readonly onEvent: TransportEventListener;
@@ -171,6 +174,7 @@ export class DatagramServerTransport implements ServerTransport {
   constructor(options: DatagramServerOptions) {
     this.path = options.path;
     this.codec = options.codec;
+    this.batchCodec = batchingCodec(options.codec);
     this.mode = options.mode ?? 0o600;
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
     this.maxQueuedRepliesPerPeer = options.maxQueuedRepliesPerPeer ?? 256;
@@ -197,24 +201,25 @@ export class DatagramServerTransport implements ServerTransport {
 
   private receive(message: Buffer, from: string | undefined): void {
     if (this.holding) return;
-    // A batch is JSON by definition; one that does not unpack is then answered as malformed JSON.
-    const wire = this.codec !== 'cstring' && isBatch(message) ? 'json' : wireFormatFor(this.codec, message);
+    // A batch is in the codec that batches; one that does not unpack is answered as malformed in it.
+    const batch = this.batchCodec !== undefined && isBatch(message);
+    const codec = batch && this.batchCodec ? this.batchCodec : datagramCodec(this.codec, message);
     if (from === undefined) {
       this.onEvent({ type: 'unbound-sender' });
-      this.onFrame(message, wire, this.unbound);
+      this.onFrame(message, codec, this.unbound);
       return;
     }
     const peer = this.peerFor(from);
-    if (this.codec !== 'cstring' && isBatch(message)) {
+    if (batch) {
       const frames = unpackBatch(message);
       if (frames) {
         peer.batches = true;
         peer.holdUntilCheckPhase();
-        for (const frame of frames) this.onFrame(frame, 'json', peer);
+        for (const frame of frames) this.onFrame(frame, codec, peer);
         return;
       }
     }
-    this.onFrame(message, wire, peer);
+    this.onFrame(message, codec, peer);
   }
 
   /** The peer that sent from `senderPath`; where it is answered is worked out once, when first seen. */
@@ -234,7 +239,7 @@ export class DatagramServerTransport implements ServerTransport {
 
   /** @internal used by peers */
   sendTo(frame: Buffer, path: string): string {
-    return this.socket ? this.socket.sendTo(frame, path) : 'CLOSED';
+    return this.socket ? this.socket.sendTo(frame, path) : 'TRANSPORT_CLOSED';
   }
 
   /** @internal used by peers */

@@ -11,7 +11,7 @@ import {
   DEFAULT_RECONNECT_BACKOFF,
   ServerWatch,
 } from '@udsipc/core/transport';
-import { DEFAULT_MAX_FRAME_BYTES, framed, type WireFormat } from '@udsipc/protocol';
+import { type Codec, codecNamed, DEFAULT_MAX_FRAME_BYTES } from '@udsipc/protocol';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -30,7 +30,7 @@ export class StreamClientTransport implements ClientTransport {
   readonly kind = 'stream' as const;
   readonly maxFrameBytes: number;
   private readonly path: string;
-  private readonly wire: WireFormat;
+  readonly codec: Codec;
   private readonly reconnectPolicy: BackoffPolicy;
   private socket: Socket | undefined;
   private connected = false;
@@ -50,7 +50,7 @@ export class StreamClientTransport implements ClientTransport {
 
   constructor(options: StreamClientOptions) {
     this.path = options.path;
-    this.wire = options.wire;
+    this.codec = codecNamed(options.wire);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.reconnectPolicy = options.reconnect ?? DEFAULT_RECONNECT_BACKOFF;
     this.watch = new ServerWatch(this.path, () => this.serverAppeared());
@@ -91,7 +91,7 @@ export class StreamClientTransport implements ClientTransport {
     }
     const socket = connect(this.path);
     this.socket = socket;
-    const decoder = new FrameDecoder(this.wire, this.maxFrameBytes);
+    const decoder = new FrameDecoder(this.codec.name, this.maxFrameBytes);
     socket.setNoDelay?.(true);
     socket.once('connect', () => {
       this.connected = true;
@@ -141,9 +141,9 @@ export class StreamClientTransport implements ClientTransport {
   send(frame: Buffer): string | undefined {
     const socket = this.socket;
     if (!socket || !this.connected || !socket.writable) {
-      return this.closing ? 'CLOSED' : (this.connectError ?? 'NOT_CONNECTED');
+      return this.closing ? 'TRANSPORT_CLOSED' : (this.connectError ?? 'NOT_CONNECTED');
     }
-    this.batcher.write(socket, this.wire === 'json' ? framed(frame) : frame);
+    this.batcher.write(socket, this.codec.stream.frame(frame));
     return undefined;
   }
 

@@ -14,7 +14,7 @@ import {
   QuiesceHold,
   type TransportEventListener,
 } from '@udsipc/core/transport';
-import { type CodecName, DEFAULT_MAX_FRAME_BYTES, framed, type WireFormat } from '@udsipc/protocol';
+import { type Codec, type CodecName, DEFAULT_MAX_FRAME_BYTES, jsonCodec } from '@udsipc/protocol';
 import { probeStreamSocket } from './probe-socket.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -55,7 +55,7 @@ class StreamPeer implements ServerPeer {
       this.onSendFailure(this, 'PEER_CLOSED');
       return;
     }
-    this.batcher.write(socket, this.wire === 'json' ? framed(frame) : frame);
+    this.batcher.write(socket, this.codec.stream.frame(frame));
     if (socket.writableLength > this.highWaterBytes && !socket.isPaused()) {
       // The peer is not reading its replies: stop reading its requests until it does.
       socket.pause();
@@ -63,8 +63,9 @@ class StreamPeer implements ServerPeer {
     }
   }
 
-  private get wire(): WireFormat {
-    return this.decoder.format ?? 'json';
+  /** The connection's codec: known from its first request, which every reply follows. */
+  private get codec(): Codec {
+    return this.decoder.codec ?? jsonCodec;
   }
 }
 
@@ -73,7 +74,7 @@ export class StreamServerTransport implements ServerTransport {
   readonly kind = 'stream' as const;
   readonly path: string;
   readonly maxFrameBytes: number;
-  private readonly codec: CodecName;
+  readonly codec: CodecName;
   private readonly mode: number;
   private readonly maxConnections: number;
   private readonly idleTimeoutMs: number;
@@ -149,8 +150,8 @@ export class StreamServerTransport implements ServerTransport {
         socket.destroy();
       }
     });
-    const deliver = (frame: Buffer, wire: WireFormat) => {
-      if (!this.holding) this.onFrame?.(frame, wire, peer);
+    const deliver = (frame: Buffer, codec: Codec) => {
+      if (!this.holding) this.onFrame?.(frame, codec, peer);
     };
     let readSinceYield = 0;
     socket.on('data', (chunk: Buffer) => {

@@ -29,7 +29,7 @@ describe('stream framing', () => {
           for (const chunk of chunksOf(stream, cuts))
             decoder.push(chunk, (frame) => received.push(frame.toString()));
           expect(received).toEqual(frames.map((frame) => frame.toString()));
-          expect(decoder.format).toBe('json');
+          expect(decoder.codec?.name).toBe('json');
           expect(decoder.pendingBytes).toBe(0);
         },
       ),
@@ -55,7 +55,7 @@ describe('stream framing', () => {
             decoder.push(chunk, (frame) => received.push(Buffer.from(frame)));
           expect(received.map((record) => record.length)).toEqual(texts.map(() => 1024));
           expect(Buffer.concat(received).equals(stream)).toBe(true);
-          expect(decoder.format).toBe('cstring');
+          expect(decoder.codec?.name).toBe('cstring');
         },
       ),
     );

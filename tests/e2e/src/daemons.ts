@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeSocket } from '@udsipc/transport-dgram';
+import { type Running, spawnNode, spawnProcess } from '../../../scripts/test-support/process.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -22,30 +22,15 @@ export const MIGRATE_CLI = join(
 );
 export const CLIENT_CLI = join(dirname(require.resolve('@udsipc/client/package.json')), 'dist', 'cli.js');
 
-export interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+export type { Running };
 
 /** Spawns a process and collects its output; `exited` resolves with its exit code (null if killed by a signal). */
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return spawnProcess(command, args, { env: { ...process.env, ...env } });
 }
 
 export function node(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  return run(process.execPath, [script, ...args], env);
+  return spawnNode(script, args, { env: { ...process.env, ...env } });
 }
 
 /** Resolves once `predicate` holds for the output so far, or rejects after `timeoutMs`. */
@@ -64,7 +49,7 @@ export async function waitForOutput(
     if (running.child.exitCode !== null) {
       throw new Error(`process exited with ${running.child.exitCode}: ${running.stderr()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

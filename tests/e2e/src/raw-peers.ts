@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import {
+  cstringCodec,
   decodeJsonReply,
-  decodeReply,
   encodeJson,
   frameHeader,
   isBatch,
@@ -48,7 +48,7 @@ export function decodeDatagramReplies(datagram: Buffer): SeenReply[] {
 }
 
 function fromCString(record: Buffer): SeenReply {
-  const reply = decodeReply(record, 'cstring', { maxBytes: CSTRING_RECORD });
+  const reply = cstringCodec.decodeReply(record, { maxBytes: CSTRING_RECORD });
   if (!reply.ok) return { wire: 'cstring', code: reply.error.code };
   return { wire: 'cstring', code: 'ok', text: (reply.payload as { text: string }).text };
 }

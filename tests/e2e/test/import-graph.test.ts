@@ -1,65 +1,54 @@
 // The repository's import graph, read from the sources: no module may import itself through a
 // chain of others. A cycle makes load order matter and hides a layer that knows too much. Type-only
-// imports count too: they tie the modules' designs together all the same.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+// imports count too: they tie the modules' designs together all the same. Every package the
+// workspace lists (pnpm-workspace.yaml's globs) is read, and `@udsipc/x` or `@udsipc/x/sub` is
+// followed through x's package.json "exports" map to the source file it is built from.
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  importsOf,
+  packageNameOf,
+  ROOT,
+  resolveRelative,
+  resolveWorkspaceSpecifier,
+  sourcesUnder,
+  type WorkspacePackage,
+  workspacePackages,
+} from '../src/workspace.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-/** Every source tree of the workspace, and where a workspace package's name leads. */
-const TREES = ['packages/protocol', 'packages/transport', 'apps/server', 'apps/client', 'bench', 'tests/e2e'];
-const SOURCE = /\.(?:ts|mts|mjs)$/;
-const SPECIFIER =
-  /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
-
-function sourcesUnder(directory: string): string[] {
-  if (!existsSync(directory)) return [];
-  return readdirSync(directory).flatMap((name) => {
-    const path = join(directory, name);
-    if (name === 'node_modules' || name === 'dist') return [];
-    if (statSync(path).isDirectory()) return sourcesUnder(path);
-    return SOURCE.test(name) && !name.endsWith('.d.ts') ? [path] : [];
-  });
+/** Where an import leads in the sources: a relative path to its file, `@udsipc/x[/sub]` through x's "exports" map. */
+function resolveImport(from: string, specifier: string, packages: readonly WorkspacePackage[]) {
+  if (specifier.startsWith('.')) return resolveRelative(from, specifier);
+  return resolveWorkspaceSpecifier(specifier, packages)?.entry?.source;
 }
 
-/** `@udsipc/x` to that package's entry source, from its package.json name. */
-function workspaceEntries(): Map<string, string> {
-  const entries = new Map<string, string>();
-  for (const tree of TREES) {
-    const manifest = join(ROOT, tree, 'package.json');
-    const entry = join(ROOT, tree, 'src', 'index.ts');
-    if (existsSync(manifest) && existsSync(entry)) {
-      entries.set((JSON.parse(readFileSync(manifest, 'utf8')) as { name: string }).name, entry);
-    }
-  }
-  return entries;
-}
-
-/** Where a relative specifier written for the built output (`./x.js`) points in the sources. */
-function resolveRelative(from: string, specifier: string): string | undefined {
-  const base = resolve(dirname(from), specifier);
-  const candidates = [
-    base,
-    base.replace(/\.js$/, '.ts'),
-    base.replace(/\.mjs$/, '.mts'),
-    join(base, 'index.ts'),
-  ];
-  return candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
-}
-
-function importGraph(): Map<string, string[]> {
-  const packages = workspaceEntries();
+/** Every source file of every workspace package's src tree, and the source files it imports. */
+function importGraph(packages = workspacePackages()): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of TREES.flatMap((tree) => sourcesUnder(join(ROOT, tree, 'src')))) {
+  for (const file of packages.flatMap((pkg) => sourcesUnder(join(pkg.dir, 'src')))) {
     const targets: string[] = [];
-    for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
-      const specifier = match[1] ?? match[2]!;
-      const target = specifier.startsWith('.') ? resolveRelative(file, specifier) : packages.get(specifier);
+    for (const { specifier, kind } of importsOf(file)) {
+      if (kind === 'resolve') continue; // located, not loaded
+      const target = resolveImport(file, specifier, packages);
       if (target) targets.push(target);
     }
     graph.set(file, targets);
   }
   return graph;
+}
+
+/** Workspace specifiers the sources import that lead to no source file: edges the graph would miss. */
+function unresolvedWorkspaceImports(packages = workspacePackages()): string[] {
+  const names = new Set(packages.map((pkg) => pkg.name));
+  const missing: string[] = [];
+  for (const file of packages.flatMap((pkg) => sourcesUnder(join(pkg.dir, 'src')))) {
+    for (const { specifier, line, kind } of importsOf(file)) {
+      const workspace = names.has(packageNameOf(specifier));
+      if (kind === 'resolve' || !workspace || resolveImport(file, specifier, packages)) continue;
+      missing.push(`${relative(ROOT, file)}:${line} ${specifier}`);
+    }
+  }
+  return missing;
 }
 
 /** Tarjan's strongly connected components: every component of more than one module is a cycle. */
@@ -101,6 +90,28 @@ function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 describe('the import graph of the sources', () => {
+  it('finds every workspace package through pnpm-workspace.yaml', () => {
+    const paths = workspacePackages().map((pkg) => pkg.path);
+    for (const expected of ['packages/protocol', 'packages/core', 'apps/server', 'bench', 'tests/e2e']) {
+      expect(paths).toContain(expected);
+    }
+  });
+
+  it('follows a workspace import through its package.json "exports" map to the source file', () => {
+    const packages = workspacePackages();
+    const source = (specifier: string) => {
+      const file = resolveWorkspaceSpecifier(specifier, packages)?.entry?.source;
+      return file && relative(ROOT, file);
+    };
+    expect(source('@udsipc/core')).toBe('packages/core/src/mod.ts');
+    expect(source('@udsipc/core/transport')).toBe('packages/core/src/transport-kit.ts');
+    expect(source('@udsipc/core/internal')).toBeUndefined();
+  });
+
+  it('resolves every workspace import of the sources (an edge it cannot follow is an edge it cannot check)', () => {
+    expect(unresolvedWorkspaceImports()).toEqual([]);
+  });
+
   it('reads every source tree (a test that finds no files would prove nothing)', () => {
     const graph = importGraph();
     expect(graph.size).toBeGreaterThan(100);

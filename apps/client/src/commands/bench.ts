@@ -1,6 +1,6 @@
 import type { RpcClient } from '@udsipc/node';
 import { type EchoBenchResult, runEchoBench } from '@udsipc/node';
-import { encodeRequest, isProtocolError, PROTOCOL_VERSION } from '@udsipc/protocol';
+import { isProtocolError, jsonCodec, PROTOCOL_VERSION } from '@udsipc/protocol';
 import { openConnection } from '../connect.js';
 import { UsageError } from '../failures.js';
 import type { Command } from '../options.js';
@@ -24,7 +24,7 @@ function checkSizeFits(client: RpcClient, command: BenchCommand): void {
     low: command.count,
   };
   try {
-    encodeRequest(request, 'json', { maxBytes: client.transport.maxFrameBytes });
+    jsonCodec.encodeRequest(request, { maxBytes: client.transport.maxFrameBytes });
   } catch (error) {
     if (!isProtocolError(error)) throw error;
     throw new UsageError(

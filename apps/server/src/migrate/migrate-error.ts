@@ -1,20 +1,12 @@
-import { UdsipcError } from '@udsipc/protocol';
+import { codesOf, type ErrorCodeOf, UdsipcError } from '@udsipc/protocol';
 
-/** Stable codes for everything udsipc-migrate can refuse or fail at. */
-export const MIGRATE_ERROR_CODES = [
-  'USAGE',
-  'CRIU_MISSING',
-  'CRIU_CHECK_FAILED',
-  'NO_SUCH_PROCESS',
-  'NOT_UDSIPC_SERVER',
-  'QUIESCE_TIMEOUT',
-  'DUMP_FAILED',
-  'NO_CHECKPOINT',
-  'RESTORE_FAILED',
-  'NOT_ANSWERING',
-] as const;
+/**
+ * Stable codes for everything udsipc-migrate can refuse or fail at: the `migrate` layer of
+ * ERROR_CODES, and the command-line tools' USAGE.
+ */
+export const MIGRATE_ERROR_CODES = codesOf('cli', 'migrate');
 
-export type MigrateErrorCode = (typeof MIGRATE_ERROR_CODES)[number];
+export type MigrateErrorCode = ErrorCodeOf<'cli' | 'migrate'>;
 
 export class MigrateError extends UdsipcError<MigrateErrorCode> {
   override readonly name = 'MigrateError';

@@ -107,7 +107,6 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
     const messages = options.messages ?? (builtinMessages as MessageRegistry as R);
     this.rpc = new RpcServer<R>({
       transport: this.serverTransport,
-      codec: this.codec,
       messages,
       replay: options.replay,
       maxJsonDepth: options.maxJsonDepth,

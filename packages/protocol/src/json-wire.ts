@@ -1,0 +1,21 @@
+import type { Codec } from './codec.js';
+import { decodeJsonReply, decodeJsonRequest, encodeJson } from './json-codec.js';
+import { FRAME_HEADER_BYTES, framed } from './stream-frame.js';
+
+/** udsipc's own format: JSON envelopes with ids; replies are matched to requests by id. */
+export const jsonCodec: Codec = {
+  name: 'json',
+  remembersRequests: true,
+  batches: true,
+  stream: {
+    headerBytes: FRAME_HEADER_BYTES,
+    minFrameBytes: FRAME_HEADER_BYTES,
+    bodyBytes: (data, offset) => data.readUInt32BE(offset),
+    frame: framed,
+  },
+  decodeRequest: decodeJsonRequest,
+  encodeReply: encodeJson,
+  encodeRequest: encodeJson,
+  decodeReply: decodeJsonReply,
+  matchReply: (reply, waiting) => waiting.get(reply.id),
+};

@@ -1,0 +1,113 @@
+// @udsipc/protocol: the wire contract other teams reuse, exported by name. Helpers used only inside
+// this package (the JSON depth scan, zod issue wording, batch entry sizes, errno tests) are not exported.
+export { CODEC_NAMES, type Codec, type CodecName, type StreamFraming, type WireFormat } from './codec.js';
+export { batchingCodec, codecNamed, datagramCodec, detectCodec, detectStreamCodec } from './codecs.js';
+export { decodeCString, encodeCString } from './cstring-codec.js';
+export { CSTRING_REQUEST_ID, cstringCodec } from './cstring-wire.js';
+export {
+  BATCH_MARKER,
+  framesThatFit,
+  isBatch,
+  MAX_BATCH_FRAMES,
+  packBatch,
+  unpackBatch,
+} from './dgram-batch.js';
+export {
+  type ErrorBody,
+  ErrorBodySchema,
+  type ErrorReplyEnvelope,
+  ErrorReplyEnvelopeSchema,
+  errorReply,
+  LowWatermarkSchema,
+  type OkReplyEnvelope,
+  OkReplyEnvelopeSchema,
+  okReply,
+  type ReplyEnvelope,
+  ReplyEnvelopeSchema,
+  type RequestEnvelope,
+  RequestEnvelopeSchema,
+  RequestIdSchema,
+  TypeNameSchema,
+} from './envelope.js';
+export {
+  type CodeDescription,
+  codesOf,
+  describeCode,
+  ERROR_CODES,
+  ERROR_LAYERS,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  type ErrorCodeOf,
+  type ErrorLayer,
+  exitCodeOf,
+  FAILURE_CLASSES,
+  type FailureClass,
+  failureClassOf,
+  isErrorCode,
+} from './error-codes.js';
+export {
+  isProtocolError,
+  PROTOCOL_ERROR_CODES,
+  ProtocolError,
+  type ProtocolErrorCode,
+  type ProtocolErrorDetails,
+} from './errors.js';
+export {
+  clientIdOf,
+  createClientId,
+  createRequestIdGenerator,
+  parseRequestId,
+  requestCounterOf,
+} from './ids.js';
+export { decodeJsonReply, decodeJsonRequest, encodeJson, type JsonLimits } from './json-codec.js';
+export { jsonCodec } from './json-wire.js';
+export {
+  CSTRING_MAX_TEXT_BYTES,
+  CSTRING_RECORD_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_JSON_DEPTH,
+  DEFAULT_MAX_JSON_VALUES,
+  MAX_DATAGRAM_BYTES,
+  MAX_FRAME_BYTES_CEILING,
+  MAX_REQUEST_ID_LENGTH,
+  MAX_SOCKET_PATH_BYTES,
+  MAX_TYPE_NAME_LENGTH,
+  PROTOCOL_VERSION,
+} from './limits.js';
+export {
+  ACK_TEXT,
+  AckReplySchema,
+  type BuiltinMessages,
+  type BuiltinMessageType,
+  builtinMessages,
+  defineMessage,
+  type MessageDefinition,
+  type MessageRegistry,
+  type PingReply,
+  PingReplySchema,
+  PingRequestSchema,
+  type ReplyPayload,
+  type RequestPayload,
+  type StatsReply,
+  StatsReplySchema,
+  StatsRequestSchema,
+  type TextPayload,
+  TextPayloadSchema,
+} from './messages.js';
+export {
+  allocateReplyPath,
+  DEFAULT_DATAGRAM_SOCKET_PATH,
+  DEFAULT_STREAM_SOCKET_PATH,
+  defaultReplyDirectory,
+  defaultSocketPath,
+  REPLY_SOCKET_PATTERN,
+  replyPathForSender,
+  sendPathFor,
+  TRANSPORT_NAMES,
+  type TransportName,
+  validateSocketPath,
+} from './paths.js';
+export { socketModeSchema } from './socket-mode.js';
+export { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
+export { isUdsipcError, toUdsipcError, UdsipcError } from './udsipc-error.js';
+export { validateReplyPayload, validateRequestPayload } from './validate.js';
