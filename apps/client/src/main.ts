@@ -1,10 +1,10 @@
+import { failureClassOf, toUdsipcError, type UdsipcError } from '@udsipc/protocol';
 import { benchCommand } from './commands/bench.js';
 import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_USAGE } from './commands/context.js';
 import { pingCommand } from './commands/ping.js';
 import { runCommand } from './commands/run.js';
 import { sendCommand } from './commands/send.js';
 import { statsCommand } from './commands/stats.js';
-import { UsageError } from './failures.js';
 import { type Command, type Environment, type Invocation, parseInvocation } from './options.js';
 import { createOutput, type OutputStreams } from './output.js';
 import { watchStopSignals } from './signals.js';
@@ -27,12 +27,17 @@ function dispatch(command: Command, context: CommandContext): Promise<number> {
 }
 
 /** The whole CLI, minus process.exit: argv (after the script) and environment in, exit code out. */
+/** A bad flag or variable: told as a usage error (exit 2), decided by its code's failure class. */
+function isUsageFailure(error: unknown): error is UdsipcError {
+  return failureClassOf(toUdsipcError(error).code) === 'usage';
+}
+
 export async function main(
   argv: readonly string[],
   env: Environment,
   streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  const usageError = (error: UsageError) => {
+  const usageError = (error: UdsipcError) => {
     streams.stderr.write(`udsipc-client: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return EXIT_USAGE;
   };
@@ -40,7 +45,7 @@ export async function main(
   try {
     invocation = parseInvocation(argv, env);
   } catch (error) {
-    if (error instanceof UsageError) return usageError(error);
+    if (isUsageFailure(error)) return usageError(error);
     throw error;
   }
   if (invocation.kind === 'help') {
@@ -56,7 +61,7 @@ export async function main(
     const out = createOutput(invocation.command.connection.json, streams);
     return await dispatch(invocation.command, { out, signals });
   } catch (error) {
-    if (error instanceof UsageError) return usageError(error);
+    if (isUsageFailure(error)) return usageError(error);
     const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
     streams.stderr.write(`INTERNAL: ${reason.replace(/\s*\n\s*/g, ' | ')}\n`);
     return EXIT_REQUEST_FAILED;

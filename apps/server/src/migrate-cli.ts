@@ -8,6 +8,7 @@ import {
   switchOption,
   valueOption,
 } from '@udsipc/cli-options';
+import { describeCode, toUdsipcError } from '@udsipc/protocol';
 import { z } from 'zod';
 import { dumpServer } from './migrate/dump.js';
 import { MigrateError } from './migrate/migrate-error.js';
@@ -102,10 +103,12 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
-    const usage = error instanceof MigrateError && error.code === 'USAGE';
-    const code = error instanceof MigrateError && !usage ? `${error.code}: ` : '';
-    process.stderr.write(`udsipc-migrate: ${code}${(error as Error).message}\n`);
-    if (usage) process.stderr.write('Try udsipc-migrate --help\n');
-    process.exit(usage ? 2 : 1);
+    // The exit status and whether the code is printed come from the code, as in udsipc-server.
+    const failure = toUdsipcError(error);
+    const described = describeCode(failure.code);
+    const code = described.showsCode ? `${failure.code}: ` : '';
+    process.stderr.write(`udsipc-migrate: ${code}${failure.message}\n`);
+    if (described.failure === 'usage') process.stderr.write('Try udsipc-migrate --help\n');
+    process.exit(described.exitCode);
   },
 );
