@@ -107,7 +107,7 @@ export {
   type TransportName,
   validateSocketPath,
 } from './paths.js';
-export { socketModeSchema } from './socket-mode.js';
+export { DEFAULT_SOCKET_MODE, socketModeSchema } from './socket-mode.js';
 export { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
 export { isUdsipcError, toUdsipcError, UdsipcError } from './udsipc-error.js';
 export { validateReplyPayload, validateRequestPayload } from './validate.js';

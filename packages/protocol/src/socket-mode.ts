@@ -4,6 +4,9 @@ const NOT_OCTAL = 'must be an octal mode like 0600, 0660 or 0666';
 /** Three octal digits, optionally after a 0: what operators type for chmod. */
 const OCTAL_MODE_TEXT = /^0?[0-7]{3}$/;
 
+/** A socket file's mode unless told otherwise: only its owner may connect. */
+export const DEFAULT_SOCKET_MODE = 0o600;
+
 /**
  * A socket file mode, written as octal text (`0660`, `660`) or given as a number (`0o660`): only
  * the owner, group and other permission bits, and the owner always with read and write. A socket

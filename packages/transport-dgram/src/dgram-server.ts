@@ -19,6 +19,7 @@ import {
   batchingCodec,
   type Codec,
   type CodecName,
+  DEFAULT_SOCKET_MODE,
   datagramCodec,
   framesThatFit,
   isBatch,
@@ -175,7 +176,7 @@ export class DatagramServerTransport implements ServerTransport {
     this.path = options.path;
     this.codec = options.codec;
     this.batchCodec = batchingCodec(options.codec);
-    this.mode = options.mode ?? 0o600;
+    this.mode = options.mode ?? DEFAULT_SOCKET_MODE;
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
     this.maxQueuedRepliesPerPeer = options.maxQueuedRepliesPerPeer ?? 256;
     this.maxPeers = options.maxPeers ?? 4096;

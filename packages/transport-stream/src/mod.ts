@@ -4,4 +4,4 @@
 export { probeStreamSocket } from './probe-socket.js';
 export { type StreamClientOptions, StreamClientTransport } from './stream-client.js';
 export { FramingError } from './stream-framing.js';
-export { type StreamServerOptions, StreamServerTransport } from './stream-server.js';
+export { STREAM_SERVER_DEFAULTS, type StreamServerOptions, StreamServerTransport } from './stream-server.js';

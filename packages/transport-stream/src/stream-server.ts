@@ -14,7 +14,13 @@ import {
   QuiesceHold,
   type TransportEventListener,
 } from '@udsipc/core/transport';
-import { type Codec, type CodecName, DEFAULT_MAX_FRAME_BYTES, jsonCodec } from '@udsipc/protocol';
+import {
+  type Codec,
+  type CodecName,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_SOCKET_MODE,
+  jsonCodec,
+} from '@udsipc/protocol';
 import { probeStreamSocket } from './probe-socket.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -28,6 +34,13 @@ export interface StreamServerOptions extends ServerTransportOptions {
   writeHighWaterBytes?: number;
   onEvent?: TransportEventListener;
 }
+
+/** What a stream server does when not told otherwise: the one place these live. */
+export const STREAM_SERVER_DEFAULTS = {
+  maxConnections: 1024,
+  idleTimeoutMs: 10_000,
+  writeHighWaterBytes: 4 * 1024 * 1024,
+} as const;
 
 /** Bytes read from one connection before it waits for the others' turn (one read of node's 64 KiB buffer). */
 const READ_SLICE_BYTES = 64 * 1024;
@@ -91,11 +104,11 @@ export class StreamServerTransport implements ServerTransport {
   constructor(options: StreamServerOptions) {
     this.path = options.path;
     this.codec = options.codec;
-    this.mode = options.mode ?? 0o600;
+    this.mode = options.mode ?? DEFAULT_SOCKET_MODE;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.maxConnections = options.maxConnections ?? 1024;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
-    this.highWaterBytes = options.writeHighWaterBytes ?? 4 * 1024 * 1024;
+    this.maxConnections = options.maxConnections ?? STREAM_SERVER_DEFAULTS.maxConnections;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? STREAM_SERVER_DEFAULTS.idleTimeoutMs;
+    this.highWaterBytes = options.writeHighWaterBytes ?? STREAM_SERVER_DEFAULTS.writeHighWaterBytes;
     this.onEvent = options.onEvent ?? ignoreTransportEvent;
   }
 

@@ -1,4 +1,5 @@
-import type { CodecName, TransportName } from '@udsipc/protocol';
+import { type CodecName, DEFAULT_SOCKET_MODE, type TransportName } from '@udsipc/protocol';
+import { STREAM_SERVER_DEFAULTS } from '@udsipc/transport-stream';
 
 /**
  * What a server does when it is not told otherwise: the one place these live. `udsipc-server`'s
@@ -16,9 +17,9 @@ export const SERVER_DEFAULTS: {
 } = {
   transport: 'dgram',
   codec: 'auto',
-  mode: 0o600,
-  maxConnections: 1024,
-  idleTimeoutMs: 10_000,
+  mode: DEFAULT_SOCKET_MODE,
+  maxConnections: STREAM_SERVER_DEFAULTS.maxConnections,
+  idleTimeoutMs: STREAM_SERVER_DEFAULTS.idleTimeoutMs,
 };
 
 /** `0o600` as `0600`, the way operators write it. */
