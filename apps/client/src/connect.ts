@@ -23,6 +23,7 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
       transport: options.transport,
       path: options.socket,
       wire: options.codec,
+      serverTrust: options.serverTrust,
       ...(options.replyDirectory === undefined ? {} : { replyDirectory: options.replyDirectory }),
     });
     client = new RpcClient({

@@ -1,4 +1,4 @@
-import { integerIn, type OptionTable, switchOption, valueOption } from '@udsipc/cli-options';
+import { idList, integerIn, type OptionTable, switchOption, valueOption } from '@udsipc/cli-options';
 import { REQUEST_DEFAULTS, SERVER_DEFAULTS } from '@udsipc/node';
 import {
   ACK_TEXT,
@@ -77,6 +77,23 @@ export const CONNECTION_OPTIONS = {
     // Unset, the transport picks the protocol's per-user directory.
     defaultNote: '$XDG_RUNTIME_DIR/udsipc, else /tmp/udsipc-<uid>',
     help: 'directory of the datagram reply socket\n({default})',
+  }),
+  serverUids: valueOption({
+    flag: '--server-uid',
+    env: 'UDSIPC_SERVER_UID',
+    metavar: 'LIST',
+    schema: idList('user'),
+    // Unset: root and the user running the client, as the transport's own default.
+    defaultNote: 'root and your own user',
+    help: 'talk only to a server owned by one of these users\n(names or ids, comma-separated; {default})',
+  }),
+  serverGids: valueOption({
+    flag: '--server-gid',
+    env: 'UDSIPC_SERVER_GID',
+    metavar: 'LIST',
+    schema: idList('group'),
+    defaultNote: 'none',
+    help: 'also trust a server whose group is one of these\n({default})',
   }),
   json: switchOption({ flag: '--json', help: 'machine-readable output: one JSON object per line' }),
   help: switchOption({ flag: '--help', short: 'h', help: 'print this help and exit' }),

@@ -7,6 +7,7 @@ import {
   readCommandLine,
   resolveOptions,
 } from '@udsipc/cli-options';
+import { defaultServerTrust, type ServerTrust } from '@udsipc/core';
 import { defaultSocketPath, isProtocolError, type TransportName, validateSocketPath } from '@udsipc/protocol';
 import { UsageError } from './failures.js';
 import {
@@ -29,7 +30,15 @@ export interface ConnectionOptions {
   retries: number;
   /** Datagram reply directory; undefined means the protocol's per-user default. */
   replyDirectory: string | undefined;
+  /** Whose servers to talk to: the transport's default (root and this user) plus what was given. */
+  serverTrust: ServerTrust;
   json: boolean;
+}
+
+/** `--server-uid` replaces the default users; `--server-gid` adds groups to whichever users apply. */
+function serverTrust(uids: number[] | undefined, gids: number[] | undefined): ServerTrust {
+  const defaults = defaultServerTrust();
+  return { uids: uids ?? defaults.uids, gids: gids ?? defaults.gids };
 }
 
 export type Command =
@@ -84,6 +93,7 @@ function connectionOptions(
     timeoutMs: values.timeoutMs,
     retries: values.retries,
     replyDirectory: values.replyDirectory,
+    serverTrust: serverTrust(values.serverUids, values.serverGids),
     json: values.json,
   };
 }

@@ -2,7 +2,7 @@ import { formatOptionHelp, type HelpLayout, type OptionTable } from '@udsipc/cli
 import { COMMAND_NAMES, COMMAND_OPTIONS, CONNECTION_OPTIONS, type CommandName } from './option-table.js';
 
 /** One column layout for every table, so a command's options line up with the connection options. */
-const LAYOUT: HelpLayout = { flagWidth: 26, envWidth: 18 };
+const LAYOUT: HelpLayout = { flagWidth: 26, envWidth: 19 };
 
 function optionLines(table: OptionTable): string {
   return formatOptionHelp(table, LAYOUT);

@@ -43,7 +43,7 @@ function hang(text: string, column: number): string {
 
 /** A cell padded to its column, with two spaces at least so a long flag never runs into the next cell. */
 function cell(text: string, width: number): string {
-  return text.length < width ? text.padEnd(width) : `${text}  `;
+  return text.length + 2 <= width ? text.padEnd(width) : `${text}  `;
 }
 
 function longest(texts: readonly string[]): number {

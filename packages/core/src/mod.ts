@@ -28,6 +28,7 @@ export {
   type RpcServerEvent,
   type RpcServerOptions,
 } from './rpc-server.js';
+export { defaultServerTrust, type ServerTrust } from './server-trust.js';
 export { parseSocketMode } from './socket-file.js';
 export type {
   ClientTransport,

@@ -15,6 +15,7 @@ import {
 } from '@udsipc/protocol';
 import { type BackoffPolicy, backoffDelay, DEFAULT_RETRY_BACKOFF } from './backoff.js';
 import { RequestError } from './errors.js';
+import { SERVER_NOT_TRUSTED } from './server-trust.js';
 import type { ClientTransport } from './transport.js';
 
 export interface RequestOptions {
@@ -273,9 +274,16 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     if (exhausted || this.closed) {
       this.settle(entry);
       this.counters.failed++;
-      const what = failure === 'TIMEOUT' ? 'no reply' : `server unavailable (${code})`;
+      // A server was there all along, but not one this client may talk to: say that, not "unavailable".
+      const final = code === SERVER_NOT_TRUSTED ? SERVER_NOT_TRUSTED : failure;
+      const what =
+        failure === 'TIMEOUT'
+          ? 'no reply'
+          : final === SERVER_NOT_TRUSTED
+            ? 'the server at the path is not owned by a trusted user or group (nothing was sent to it)'
+            : `server unavailable (${code})`;
       entry.reject(
-        new RequestError(failure, `${entry.type} ${entry.id}: ${what} after ${entry.attempts} attempts`, {
+        new RequestError(final, `${entry.type} ${entry.id}: ${what} after ${entry.attempts} attempts`, {
           requestId: entry.id,
           attempts: entry.attempts,
         }),

@@ -5,6 +5,13 @@ export { Burst, FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst
 export { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 export { TransportError } from './errors.js';
 export { QuiesceHold } from './quiesce-hold.js';
+export {
+  defaultServerTrust,
+  type Owner,
+  SERVER_NOT_TRUSTED,
+  type ServerTrust,
+  trustsOwner,
+} from './server-trust.js';
 export { ServerWatch } from './server-watch.js';
 export {
   bindFailure,

@@ -1,4 +1,5 @@
 import type { Codec, CodecName, TransportName, WireFormat } from '@udsipc/protocol';
+import type { ServerTrust } from './server-trust.js';
 
 /** Someone a server can answer: a datagram reply path or a stream connection. */
 export interface ServerPeer {
@@ -60,6 +61,11 @@ export interface ClientTransportOptions {
   path: string;
   wire: WireFormat;
   maxFrameBytes?: number;
+  /**
+   * Whose servers to send to (default: root's and the user's own). A server owned by anyone else
+   * is reported as the link failure SERVER_NOT_TRUSTED, and nothing is sent to it.
+   */
+  serverTrust?: ServerTrust;
 }
 
 /** The client half: send frames, receive frames, report link failures. Reconnecting is the adapter's business. */

@@ -188,6 +188,12 @@ export const ERROR_CODES = {
     failure: 'runtime',
     meaning: 'the server could not be reached for as long as the request would wait (no socket, refused ...)',
   },
+  SERVER_NOT_TRUSTED: {
+    layer: 'request',
+    failure: 'runtime',
+    meaning:
+      'a server was there, but owned by a user or group the client does not trust; no request was sent to it',
+  },
   REMOTE_ERROR: {
     layer: 'request',
     failure: 'runtime',

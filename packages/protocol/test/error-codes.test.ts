@@ -66,7 +66,10 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
       'UNBOUND_PEER',
     ],
   },
-  RequestError: { layers: ['request'], codes: ['TIMEOUT', 'SERVER_UNAVAILABLE', 'REMOTE_ERROR', 'CLOSED'] },
+  RequestError: {
+    layers: ['request'],
+    codes: ['TIMEOUT', 'SERVER_UNAVAILABLE', 'SERVER_NOT_TRUSTED', 'REMOTE_ERROR', 'CLOSED'],
+  },
   'error replies': { layers: ['reply'], codes: ['HANDLER_ERROR', 'REPLY_TOO_LARGE', 'STALE_REQUEST'] },
   ConfigError: {
     layers: ['config'],
@@ -154,7 +157,7 @@ describe('ERROR_CODES', () => {
     expect(Object.isFrozen(PROTOCOL_ERROR_CODES)).toBe(true);
     expectTypeOf<ProtocolErrorCode>().toEqualTypeOf<ErrorCodeOf<'protocol'>>();
     expectTypeOf<ErrorCodeOf<'request'>>().toEqualTypeOf<
-      'TIMEOUT' | 'SERVER_UNAVAILABLE' | 'REMOTE_ERROR' | 'CLOSED'
+      'TIMEOUT' | 'SERVER_UNAVAILABLE' | 'SERVER_NOT_TRUSTED' | 'REMOTE_ERROR' | 'CLOSED'
     >();
   });
 

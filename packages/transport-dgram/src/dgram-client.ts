@@ -4,15 +4,19 @@ import type {
   ClientTransportOptions,
   LinkFailureListener,
   ServerBackListener,
+  ServerTrust,
 } from '@udsipc/core/transport';
 import {
   Burst,
   bindFailure,
   bindWithMode,
+  defaultServerTrust,
   ensurePrivateDirectory,
   removeIfStale,
+  SERVER_NOT_TRUSTED,
   ServerWatch,
   sweepStaleReplySockets,
+  trustsOwner,
 } from '@udsipc/core/transport';
 import {
   allocateReplyPath,
@@ -29,6 +33,7 @@ import {
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
+import { socketFileOwner } from './socket-file-owner.js';
 
 export interface DatagramClientOptions extends ClientTransportOptions {
   /** Where the reply socket is bound (default: the per-user directory of @udsipc/protocol). */
@@ -89,6 +94,9 @@ export class DatagramClientTransport implements ClientTransport {
   private fence: Buffer | undefined;
   private fenceTimer: NodeJS.Timeout | undefined;
   readonly codec: Codec;
+  private readonly trust: ServerTrust;
+  /** Whether the server the send socket is connected to passed the trust check. */
+  private trusted = false;
   private readonly outbox = new Map<string, Buffer>();
   /** Requests held back to leave together: see burst-policy.ts. */
   private readonly burst = new Burst(() => {
@@ -104,6 +112,7 @@ export class DatagramClientTransport implements ClientTransport {
   constructor(options: DatagramClientOptions) {
     this.serverPath = options.path;
     this.codec = codecNamed(options.wire);
+    this.trust = options.serverTrust ?? defaultServerTrust();
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
     this.replyDirectory = options.replyDirectory ?? defaultReplyDirectory();
     this.maxQueuedFrames = options.maxQueuedFrames ?? 4096;
@@ -143,7 +152,7 @@ export class DatagramClientTransport implements ClientTransport {
     this.socket = socket;
     removeReplySocketsOnExit();
     socket.onWritable(() => this.flush());
-    socket.connect(this.serverPath);
+    this.connectToServer(socket);
     this.watch.start();
   }
 
@@ -156,7 +165,7 @@ export class DatagramClientTransport implements ClientTransport {
   private serverAppeared(): void {
     const socket = this.socket;
     if (!socket) return;
-    socket.connect(this.serverPath);
+    this.connectToServer(socket);
     if (this.outbox.size > 0 && !this.congested) this.flush();
     if (this.fence) return;
     this.fence = Buffer.concat([Buffer.of(FENCE_TAG), randomBytes(16)]);
@@ -223,15 +232,29 @@ export class DatagramClientTransport implements ClientTransport {
 
   /** Sends on the connection, connecting (again) first when there is none or the server was replaced. */
   private sendConnected(socket: DatagramSocket, frame: Buffer): string {
-    if (!socket.connected) {
-      const failure = socket.connect(this.serverPath);
+    if (!socket.connected || !this.trusted) {
+      const failure = this.connectToServer(socket);
       if (failure) return failure;
     }
     const outcome = socket.send(frame);
     if (!PEER_GONE_ERRNOS.has(outcome)) return outcome;
     // The socket we were connected to is gone; a new server may already be bound at the path.
-    const failure = socket.connect(this.serverPath);
+    const failure = this.connectToServer(socket);
     return failure ?? socket.send(frame);
+  }
+
+  /**
+   * Connects the send socket to the server's path, then asks who bound it: the socket file's owner,
+   * read after the connect, so it is the file connected to unless its owner replaced it since (in
+   * a sticky or private directory no one else can). Nothing is sent to a server not trusted.
+   */
+  private connectToServer(socket: DatagramSocket): string | undefined {
+    const failure = socket.connect(this.serverPath);
+    if (failure) return failure;
+    const owner = socketFileOwner(this.serverPath);
+    if (typeof owner === 'string') return owner;
+    this.trusted = trustsOwner(this.trust, owner);
+    return this.trusted ? undefined : SERVER_NOT_TRUSTED;
   }
 
   private waitForRoom(): void {

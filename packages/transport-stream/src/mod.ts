@@ -1,6 +1,7 @@
 // @udsipc/transport-stream: the stream adapter. It implements @udsipc/core's transport interface
 // over node `net`, and knows nothing of requests, replies or the datagram addon.
 
+export { type PeerCredentials, peerCredentials } from './peer-credentials.js';
 export { probeStreamSocket } from './probe-socket.js';
 export { type StreamClientOptions, StreamClientTransport } from './stream-client.js';
 export { FramingError } from './stream-framing.js';

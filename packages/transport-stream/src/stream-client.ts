@@ -4,14 +4,19 @@ import type {
   ClientTransportOptions,
   LinkFailureListener,
   ServerBackListener,
+  ServerTrust,
 } from '@udsipc/core/transport';
 import {
   type BackoffPolicy,
   backoffDelay,
   DEFAULT_RECONNECT_BACKOFF,
+  defaultServerTrust,
+  SERVER_NOT_TRUSTED,
   ServerWatch,
+  trustsOwner,
 } from '@udsipc/core/transport';
 import { type Codec, codecNamed, DEFAULT_MAX_FRAME_BYTES } from '@udsipc/protocol';
+import { peerCredentials } from './peer-credentials.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -32,6 +37,7 @@ export class StreamClientTransport implements ClientTransport {
   private readonly path: string;
   readonly codec: Codec;
   private readonly reconnectPolicy: BackoffPolicy;
+  private readonly trust: ServerTrust;
   private socket: Socket | undefined;
   private connected = false;
   private connectError: string | undefined;
@@ -53,6 +59,7 @@ export class StreamClientTransport implements ClientTransport {
     this.codec = codecNamed(options.wire);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.reconnectPolicy = options.reconnect ?? DEFAULT_RECONNECT_BACKOFF;
+    this.trust = options.serverTrust ?? defaultServerTrust();
     this.watch = new ServerWatch(this.path, () => this.serverAppeared());
   }
 
@@ -94,6 +101,15 @@ export class StreamClientTransport implements ClientTransport {
     const decoder = new FrameDecoder(this.codec.name, this.maxFrameBytes);
     socket.setNoDelay?.(true);
     socket.once('connect', () => {
+      // Who listens here, from the kernel (SO_PEERCRED: the process that called listen). Nothing is
+      // written to a server not trusted, or whose credentials cannot be read: it is dropped, and
+      // requests meanwhile fail with SERVER_NOT_TRUSTED until a trusted server is there.
+      const server = peerCredentials(socket);
+      if (!server || !trustsOwner(this.trust, server)) {
+        this.connectError = SERVER_NOT_TRUSTED;
+        socket.destroy();
+        return;
+      }
       this.connected = true;
       this.connectError = undefined;
       this.reconnectAttempt = 0;
