@@ -75,7 +75,7 @@ export const CONNECTION_OPTIONS = {
     metavar: 'DIR',
     schema: z.string(),
     // Unset, the transport picks the protocol's per-user directory.
-    defaultNote: '$XDG_RUNTIME_DIR/udsipc, else /tmp/udsipc-<uid>',
+    defaultNote: '$XDG_RUNTIME_DIR/udsipc, else a private /tmp/udsipc-<uid>-XXXXXX',
     help: 'directory of the datagram reply socket\n({default})',
   }),
   serverUids: valueOption({

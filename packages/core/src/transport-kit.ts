@@ -5,6 +5,7 @@ export { Burst, FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst
 export { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 export { TransportError } from './errors.js';
 export { QuiesceHold } from './quiesce-hold.js';
+export { userReplyDirectory } from './reply-directory.js';
 export {
   defaultServerTrust,
   type Owner,

@@ -98,7 +98,6 @@ export {
   allocateReplyPath,
   DEFAULT_DATAGRAM_SOCKET_PATH,
   DEFAULT_STREAM_SOCKET_PATH,
-  defaultReplyDirectory,
   defaultSocketPath,
   REPLY_SOCKET_PATTERN,
   replyPathForSender,

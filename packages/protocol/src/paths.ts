@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from './errors.js';
 import { MAX_SOCKET_PATH_BYTES } from './limits.js';
@@ -33,19 +32,6 @@ export function validateSocketPath(path: string): string {
 }
 
 /**
- * Where a user's datagram clients bind their reply sockets: one directory per user, under
- * $XDG_RUNTIME_DIR when set (already private to the user), else under the system temp dir.
- */
-export function defaultReplyDirectory(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): string {
-  const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime && runtime.length > 0) return join(runtime, 'udsipc');
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return join(tmpdir(), `udsipc-${uid}`);
-}
-
-/**
  * A datagram client's two socket files: it receives replies on `c-<pid>-<hex>.sock` and sends
  * from `c-<pid>-<hex>.tx.sock`. Both match this, so a sweep of stale ones touches nothing else.
  */
@@ -54,7 +40,7 @@ export const REPLY_SOCKET_PATTERN = /^c-\d+-[0-9a-f]{12}(?:\.tx)?\.sock$/;
 const SEND_SOCKET_NAME = /^(c-\d+-[0-9a-f]{12})\.tx\.sock$/;
 
 /** A reply path unique per client (pid plus randomness), so any number of clients run side by side. */
-export function allocateReplyPath(directory: string = defaultReplyDirectory()): string {
+export function allocateReplyPath(directory: string): string {
   const name = `c-${process.pid}-${randomBytes(6).toString('hex')}.sock`;
   const path = validateSocketPath(join(directory, name));
   validateSocketPath(sendPathFor(path));

@@ -8,7 +8,6 @@ import {
   createRequestIdGenerator,
   DEFAULT_DATAGRAM_SOCKET_PATH,
   DEFAULT_STREAM_SOCKET_PATH,
-  defaultReplyDirectory,
   defaultSocketPath,
   defineMessage,
   ProtocolError,
@@ -154,10 +153,5 @@ describe('socket paths', () => {
     for (const other of [reply, '/tmp/ipc_udp_client.sock', '/tmp/x.tx.sock', '/tmp/c-1-abc.tx.sock']) {
       expect(replyPathForSender(other)).toBeUndefined();
     }
-  });
-
-  it('puts reply directories under XDG_RUNTIME_DIR when set, else a per-uid temp directory', () => {
-    expect(defaultReplyDirectory({ XDG_RUNTIME_DIR: '/run/user/7' })).toBe('/run/user/7/udsipc');
-    expect(defaultReplyDirectory({})).toMatch(/udsipc-\d+$/);
   });
 });

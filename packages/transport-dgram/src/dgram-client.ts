@@ -17,12 +17,12 @@ import {
   ServerWatch,
   sweepStaleReplySockets,
   trustsOwner,
+  userReplyDirectory,
 } from '@udsipc/core/transport';
 import {
   allocateReplyPath,
   type Codec,
   codecNamed,
-  defaultReplyDirectory,
   framesThatFit,
   isBatch,
   MAX_DATAGRAM_BYTES,
@@ -114,7 +114,7 @@ export class DatagramClientTransport implements ClientTransport {
     this.codec = codecNamed(options.wire);
     this.trust = options.serverTrust ?? defaultServerTrust();
     this.maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
-    this.replyDirectory = options.replyDirectory ?? defaultReplyDirectory();
+    this.replyDirectory = options.replyDirectory ?? userReplyDirectory();
     this.maxQueuedFrames = options.maxQueuedFrames ?? 4096;
     this.replyPath = allocateReplyPath(this.replyDirectory);
     this.sendPath = sendPathFor(this.replyPath);

@@ -341,18 +341,28 @@ describe('datagram reply sockets of udsipc-client', () => {
   };
 
   it(
-    'are per user: in $XDG_RUNTIME_DIR/udsipc when it is set, else in a 0700 <tmpdir>/udsipc-<uid>; removed on exit, SIGINT and SIGTERM',
+    'are per user: in $XDG_RUNTIME_DIR/udsipc when it is set, else in a 0700 <tmpdir>/udsipc-<uid>-XXXXXX of their own, shared; removed on exit, SIGINT and SIGTERM',
     async () => {
       const uid = process.getuid!();
       const xdg = join(dir, 'xdg');
       mkdirSync(xdg, { mode: 0o700 });
+      // A shared temp dir, sticky as /tmp is, where another user has made what it could first: the
+      // fixed name of earlier versions and a name of the new form, both open to all. Neither may
+      // stop a client (they belong to nobody), and neither is used or removed.
       const tmp = join(dir, 'tmp');
-      mkdirSync(tmp, { mode: 0o700 });
-      // Left too open by someone: the client tightens it to 0700 before binding in it.
-      mkdirSync(join(tmp, `udsipc-${uid}`), { mode: 0o755 });
-      chmodSync(join(tmp, `udsipc-${uid}`), 0o755);
+      mkdirSync(tmp);
+      chmodSync(tmp, 0o1777);
+      const squatted = [`udsipc-${uid}`, `udsipc-${uid}-000000`].map((name) => join(tmp, name));
+      for (const path of squatted) {
+        mkdirSync(path);
+        chmodSync(path, 0o777);
+        chownSync(path, NOBODY_UID, NOBODY_GID);
+      }
+      // One of our own, left too open by someone: the client tightens it to 0700 before binding in it.
+      const inTmp = join(tmp, `udsipc-${uid}-aaaaaa`);
+      mkdirSync(inTmp);
+      chmodSync(inTmp, 0o755);
       const inXdg = join(xdg, 'udsipc');
-      const inTmp = join(tmp, `udsipc-${uid}`);
 
       const xdgClient = runClient({ XDG_RUNTIME_DIR: xdg, TMPDIR: tmp });
       const tmpClient = runClient({ XDG_RUNTIME_DIR: '', TMPDIR: tmp });
@@ -364,6 +374,10 @@ describe('datagram reply sockets of udsipc-client', () => {
       expect(statSync(inXdg).mode & 0o777).toBe(0o700);
       expect(statSync(inTmp).mode & 0o777).toBe(0o700);
       expect(replySocketsIn(join(tmp))).toEqual([]);
+      for (const path of squatted) {
+        expect(statSync(path).uid).toBe(NOBODY_UID);
+        expect(replySocketsIn(path)).toEqual([]);
+      }
 
       expect(await counted.exited, counted.stderr()).toBe(0); // ends by itself after 25 requests
       await stopped(xdgClient, 'SIGTERM');
