@@ -2,6 +2,7 @@
 // What only adapter authors need (socket-file safety, burst policy, the server watch ...) is in
 // `@udsipc/core/transport`; nothing else is exported.
 export { type BackoffPolicy, DEFAULT_RECONNECT_BACKOFF, DEFAULT_RETRY_BACKOFF } from './backoff.js';
+export type { Caller } from './caller.js';
 export {
   HandlerError,
   REQUEST_ERROR_CODES,

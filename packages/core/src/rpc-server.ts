@@ -15,6 +15,7 @@ import {
   type WireFormat,
 } from '@udsipc/protocol';
 import type { z } from 'zod';
+import type { Caller } from './caller.js';
 import { HandlerError } from './errors.js';
 import {
   BELOW_WATERMARK,
@@ -31,6 +32,8 @@ export interface RequestContext {
   readonly type: string;
   readonly peer: string;
   readonly wire: WireFormat;
+  /** Who sent it (uid, gid, and for stream the pid), from the kernel; undefined when unknown. */
+  readonly caller: Caller | undefined;
 }
 
 export type Handler<R extends MessageRegistry, T extends keyof R> = (
@@ -50,6 +53,7 @@ export interface RequestTrace {
   messageType: string;
   peer: string;
   wire: WireFormat;
+  caller: Caller | undefined;
 }
 
 export interface RpcServerOptions<R extends MessageRegistry> {
@@ -149,7 +153,13 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       return;
     }
     this.counters.requests++;
-    this.onRequest?.({ id: envelope.id, messageType: envelope.type, peer: peer.id, wire: codec.name });
+    this.onRequest?.({
+      id: envelope.id,
+      messageType: envelope.type,
+      peer: peer.id,
+      wire: codec.name,
+      caller: peer.caller,
+    });
     let ticket: ReplayTicket | undefined;
     if (codec.remembersRequests) {
       const { clientId, counter } = parseRequestId(envelope.id);
@@ -193,7 +203,13 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       this.finish(peer, codec, errorReply(envelope.id, 'UNKNOWN_TYPE', message), ticket);
       return;
     }
-    const context: RequestContext = { id: envelope.id, type: envelope.type, peer: peer.id, wire: codec.name };
+    const context: RequestContext = {
+      id: envelope.id,
+      type: envelope.type,
+      peer: peer.id,
+      wire: codec.name,
+      caller: peer.caller,
+    };
     this.counters.executed++;
     increment(this.counters.executedByType, envelope.type);
     let result: unknown;

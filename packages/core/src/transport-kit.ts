@@ -2,6 +2,7 @@
 // for every adapter. Applications import `@udsipc/core`; only adapters import this.
 export { type BackoffPolicy, backoffDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js';
 export { Burst, FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
+export type { Caller } from './caller.js';
 export { atCheckPhase, type CheckPhaseListener } from './check-phase.js';
 export { TransportError } from './errors.js';
 export { QuiesceHold } from './quiesce-hold.js';

@@ -1,10 +1,13 @@
 import type { Codec, CodecName, TransportName, WireFormat } from '@udsipc/protocol';
+import type { Caller } from './caller.js';
 import type { ServerTrust } from './server-trust.js';
 
 /** Someone a server can answer: a datagram reply path or a stream connection. */
 export interface ServerPeer {
   /** Stable for the peer's lifetime: `dgram:<reply path>` or `stream:<n>`. */
   readonly id: string;
+  /** Who is at the other end, from the kernel; undefined when that cannot be established. */
+  readonly caller: Caller | undefined;
   /** Hands a reply to the transport; delivery failures are counted and reported, never thrown. */
   send(frame: Buffer): void;
 }

@@ -80,6 +80,21 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     return opened;
   }
 
+  it("tells a handler who called, from the kernel: this process's uid and gid, and for stream its pid", async () => {
+    const callers: unknown[] = [];
+    const s = server().handle('add', ({ a, b }, context) => {
+      callers.push(context.caller);
+      return { sum: a + b };
+    });
+    await s.start();
+    const c = await client();
+    await c.request('add', { a: 1, b: 2 });
+    const uid = process.getuid!();
+    const gid = process.getgid!();
+    // The datagram reply directory here is private (0700, ours), so the sender's path names us.
+    expect(callers).toEqual([transport === 'stream' ? { uid, gid, pid: process.pid } : { uid, gid }]);
+  });
+
   it('serves a message type of its own, typed, beside the built-in ones', async () => {
     const s = server().handle('add', (payload) => {
       expectTypeOf(payload).toEqualTypeOf<{ a: number; b: number }>();

@@ -1,4 +1,5 @@
 import type {
+  Caller,
   FrameListener,
   SendFailureListener,
   ServerPeer,
@@ -31,6 +32,7 @@ import { DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
 import { replyPathOf } from './reply-path.js';
+import { senderIdentity } from './sender-identity.js';
 
 export interface DatagramServerOptions extends ServerTransportOptions {
   /** Replies held for one peer whose receive queue is full; the oldest is dropped beyond this (default 256). */
@@ -65,6 +67,8 @@ class DatagramPeer implements ServerPeer {
   constructor(
     readonly path: string,
     private readonly server: DatagramServerTransport,
+    /** Who bound the sender's path, when its directory proves it (see sender-identity.ts). */
+    readonly caller: Caller | undefined,
   ) {
     this.id = `dgram:${path}`;
   }
@@ -147,6 +151,8 @@ class DatagramPeer implements ServerPeer {
  */
 class UnboundPeer implements ServerPeer {
   readonly id = 'dgram:unbound';
+  /** A sender with no address cannot be named. */
+  readonly caller = undefined;
   constructor(private readonly server: DatagramServerTransport) {}
   send(): void {
     this.server.reportSendFailure(this, 'UNBOUND_PEER');
@@ -228,7 +234,7 @@ export class DatagramServerTransport implements ServerTransport {
     let peer = this.peers.get(senderPath);
     if (!peer) {
       if (this.peers.size >= this.maxPeers) this.forgetIdlePeers();
-      peer = new DatagramPeer(replyPathOf(senderPath), this);
+      peer = new DatagramPeer(replyPathOf(senderPath), this, senderIdentity(senderPath));
       this.peers.set(senderPath, peer);
     }
     return peer;

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type {
+  Caller,
   FrameListener,
   SendFailureListener,
   ServerPeer,
@@ -21,6 +22,7 @@ import {
   DEFAULT_SOCKET_MODE,
   jsonCodec,
 } from '@udsipc/protocol';
+import { peerCredentials } from './peer-credentials.js';
 import { probeStreamSocket } from './probe-socket.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -49,6 +51,8 @@ class StreamPeer implements ServerPeer {
   readonly id: string;
   readonly decoder: FrameDecoder;
   readonly batcher = new WriteBatcher();
+  /** The connecting process's pid, uid and gid (SO_PEERCRED), read once at accept. */
+  readonly caller: Caller | undefined;
 
   constructor(
     serial: number,
@@ -60,6 +64,7 @@ class StreamPeer implements ServerPeer {
   ) {
     this.id = `stream:${serial}`;
     this.decoder = new FrameDecoder(codec, maxFrameBytes);
+    this.caller = peerCredentials(socket);
   }
 
   send(frame: Buffer): void {

@@ -25,7 +25,16 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
   const request = logger.isLevelEnabled('debug')
     ? (trace: RequestTrace) =>
         logger.debug(
-          { event: 'request', id: trace.id, type: trace.messageType, peer: trace.peer, wire: trace.wire },
+          {
+            event: 'request',
+            id: trace.id,
+            type: trace.messageType,
+            peer: trace.peer,
+            wire: trace.wire,
+            // Who sent it, from the kernel; absent when unknown.
+            ...(trace.caller ? { callerUid: trace.caller.uid, callerGid: trace.caller.gid } : {}),
+            ...(trace.caller?.pid === undefined ? {} : { callerPid: trace.caller.pid }),
+          },
           'request',
         )
     : undefined;
