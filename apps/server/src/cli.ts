@@ -40,6 +40,9 @@ async function serve(invocation: Extract<Invocation, { action: 'run' }>): Promis
       mode: config.mode,
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeoutMs,
+      ...(config.allowUids || config.allowGids
+        ? { access: { uids: config.allowUids ?? [], gids: config.allowGids ?? [] } }
+        : {}),
       logger,
     });
     await server.start();

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import {
   type Environment,
+  idList,
   OptionError,
   readCommandLine,
   resolveOptions,
@@ -41,6 +42,9 @@ export interface ServerConfig {
   maxConnections: number;
   /** Stream only: a connection holding half a frame this long without new bytes is dropped. */
   idleTimeoutMs: number;
+  /** Who may call (unset: everyone the socket mode lets in). */
+  allowUids: number[] | undefined;
+  allowGids: number[] | undefined;
 }
 
 export type Invocation = { action: 'run'; config: ServerConfig } | { action: 'help' } | { action: 'version' };
@@ -124,6 +128,22 @@ export const SERVER_OPTIONS = {
     default: SERVER_DEFAULTS.idleTimeoutMs,
     help: 'stream only: a connection holding half a frame this long without new bytes is closed',
   }),
+  allowUids: valueOption({
+    flag: '--allow-uid',
+    env: 'UDSIPC_ALLOW_UID',
+    metavar: 'LIST',
+    schema: idList('user'),
+    defaultNote: 'everyone the socket mode lets in',
+    help: 'answer only callers with one of these users (names or ids, comma-separated), as the\nkernel names them; others get FORBIDDEN, an unknown caller too',
+  }),
+  allowGids: valueOption({
+    flag: '--allow-gid',
+    env: 'UDSIPC_ALLOW_GID',
+    metavar: 'LIST',
+    schema: idList('group'),
+    defaultNote: 'everyone the socket mode lets in',
+    help: 'also answer callers whose primary group is one of these (the kernel reports no other)',
+  }),
   help: switchOption({ flag: '--help', short: 'h', help: 'print this help and exit' }),
   version: switchOption({ flag: '--version', short: 'V', help: 'print the version and exit' }),
 };
@@ -163,6 +183,8 @@ export function parseConfig(
         logFormat: values.logFormat,
         maxConnections: values.maxConnections,
         idleTimeoutMs: values.idleTimeoutMs,
+        allowUids: values.allowUids,
+        allowGids: values.allowGids,
       },
     };
   } catch (error) {

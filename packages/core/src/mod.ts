@@ -1,6 +1,8 @@
 // The public face of @udsipc/core: the request/reply layer and the transport interface it runs on.
 // What only adapter authors need (socket-file safety, burst policy, the server watch ...) is in
 // `@udsipc/core/transport`; nothing else is exported.
+
+export type { AccessPolicy, AccessRule } from './access-policy.js';
 export { type BackoffPolicy, DEFAULT_RECONNECT_BACKOFF, DEFAULT_RETRY_BACKOFF } from './backoff.js';
 export type { Caller } from './caller.js';
 export {

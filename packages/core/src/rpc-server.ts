@@ -15,6 +15,7 @@ import {
   type WireFormat,
 } from '@udsipc/protocol';
 import type { z } from 'zod';
+import { type AccessPolicy, mayCall } from './access-policy.js';
 import type { Caller } from './caller.js';
 import { HandlerError } from './errors.js';
 import {
@@ -45,7 +46,8 @@ export type Handler<R extends MessageRegistry, T extends keyof R> = (
 export type RpcServerEvent =
   | { type: 'protocol-error'; code: string; message: string; peer: string }
   | { type: 'handler-error'; id: string; messageType: string; code: string; message: string }
-  | { type: 'send-failure'; peer: string; code: string };
+  | { type: 'send-failure'; peer: string; code: string }
+  | { type: 'forbidden'; id: string; messageType: string; peer: string; caller: Caller | undefined };
 
 /** One decoded request, as `onRequest` reports it. */
 export interface RequestTrace {
@@ -63,6 +65,8 @@ export interface RpcServerOptions<R extends MessageRegistry> {
   maxJsonDepth?: number;
   /** Most JSON values (objects, arrays, elements) in one request (default 100,000): bounds its parse time. */
   maxJsonValues?: number;
+  /** Who may send which requests (default: everyone); a refused request is answered FORBIDDEN and never run. */
+  access?: AccessPolicy;
   onEvent?: (event: RpcServerEvent) => void;
   /**
    * Called for every decoded request, for tracing. Left unset, a request costs nothing here: this is
@@ -91,6 +95,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   private readonly replay: ReplayCache;
   private readonly limits: { maxBytes: number; maxDepth: number; maxValues: number };
   private readonly onEvent: (event: RpcServerEvent) => void;
+  private readonly access: AccessPolicy | undefined;
   private readonly onRequest: ((request: RequestTrace) => void) | undefined;
   private readonly startedAt = Date.now();
   private readonly clients = new Set<string>();
@@ -118,6 +123,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
     };
     this.onEvent = options.onEvent ?? (() => {});
+    this.access = options.access;
     this.onRequest = options.onRequest;
   }
 
@@ -160,6 +166,19 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       wire: codec.name,
       caller: peer.caller,
     });
+    if (!mayCall(this.access, envelope.type, peer.caller)) {
+      // Refused before the replay memory is asked: a caller not allowed leaves nothing behind.
+      const who = peer.caller ? `uid ${peer.caller.uid} gid ${peer.caller.gid}` : 'an unknown caller';
+      this.onEvent({
+        type: 'forbidden',
+        id: envelope.id,
+        messageType: envelope.type,
+        peer: peer.id,
+        caller: peer.caller,
+      });
+      this.reply(peer, codec, errorReply(envelope.id, 'FORBIDDEN', `${who} may not send "${envelope.type}"`));
+      return;
+    }
     let ticket: ReplayTicket | undefined;
     if (codec.remembersRequests) {
       const { clientId, counter } = parseRequestId(envelope.id);

@@ -2,6 +2,9 @@
 // names applications need from @udsipc/core and @udsipc/protocol are re-exported by name, so one
 // import is enough; adapters and internals are not.
 export {
+  type AccessPolicy,
+  type AccessRule,
+  type Caller,
   type ClientCounters,
   type Exchange,
   type Handler,

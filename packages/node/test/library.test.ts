@@ -95,6 +95,29 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     expect(callers).toEqual([transport === 'stream' ? { uid, gid, pid: process.pid } : { uid, gid }]);
   });
 
+  it('refuses, per message type, a caller its access policy does not list: FORBIDDEN, not run, counted', async () => {
+    let added = 0;
+    const created = createServer({
+      transport,
+      socket: path,
+      messages,
+      // This process's uid may echo; only a uid nobody has here may add.
+      access: { byType: { echo: { uids: [process.getuid!()] }, add: { uids: [4_000_000_000] } } },
+    }).handle('add', ({ a, b }) => {
+      added++;
+      return { sum: a + b };
+    });
+    servers.push(created);
+    await created.start();
+    const c = await client();
+    await expect(c.request('echo', { text: 'allowed' })).resolves.toEqual({ text: 'allowed' });
+    const refused = await c.request('add', { a: 1, b: 2 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RequestError);
+    expect((refused as RequestError).remoteCode).toBe('FORBIDDEN');
+    expect(added).toBe(0);
+    expect(created.stats().errorsByCode).toEqual({ FORBIDDEN: 1 });
+  });
+
   it('serves a message type of its own, typed, beside the built-in ones', async () => {
     const s = server().handle('add', (payload) => {
       expectTypeOf(payload).toEqualTypeOf<{ a: number; b: number }>();

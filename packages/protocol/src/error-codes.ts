@@ -216,6 +216,12 @@ export const ERROR_CODES = {
     failure: 'runtime',
     meaning: "the handler's reply is too large for the transport, so this error was sent instead",
   },
+  FORBIDDEN: {
+    layer: 'reply',
+    failure: 'runtime',
+    meaning:
+      "the caller (as the kernel names it) is not allowed to send this type by the server's access policy; it was not run",
+  },
   STALE_REQUEST: {
     layer: 'reply',
     failure: 'runtime',

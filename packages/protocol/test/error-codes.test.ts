@@ -70,7 +70,10 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
     layers: ['request'],
     codes: ['TIMEOUT', 'SERVER_UNAVAILABLE', 'SERVER_NOT_TRUSTED', 'REMOTE_ERROR', 'CLOSED'],
   },
-  'error replies': { layers: ['reply'], codes: ['HANDLER_ERROR', 'REPLY_TOO_LARGE', 'STALE_REQUEST'] },
+  'error replies': {
+    layers: ['reply'],
+    codes: ['HANDLER_ERROR', 'REPLY_TOO_LARGE', 'FORBIDDEN', 'STALE_REQUEST'],
+  },
   ConfigError: {
     layers: ['config'],
     codes: ['UNKNOWN_OPTION', 'MISSING_VALUE', 'UNEXPECTED_ARGUMENT', 'INVALID_VALUE'],

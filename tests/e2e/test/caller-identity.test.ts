@@ -137,3 +137,95 @@ describe.skipIf(unavailable !== undefined)('a datagram sender bound where others
     HANG_GUARD_MS,
   );
 });
+
+describe.skipIf(unavailable !== undefined).each(['dgram', 'stream'] as const)(
+  'udsipc-server --allow-uid / --allow-gid over %s',
+  (transport) => {
+    const AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+
+    async function attempt(path: string, replies: string, wrap: string[]) {
+      const args = [
+        CLIENT_CLI,
+        'send',
+        'may I',
+        '--transport',
+        transport,
+        '--socket',
+        path,
+        '--reply-dir',
+        replies,
+      ];
+      const client = run(wrap[0]!, [...wrap.slice(1), process.execPath, ...args]);
+      children.push(client);
+      return { code: await client.exited, stdout: client.stdout(), stderr: client.stderr() };
+    }
+
+    function repliesFor(name: string, uid: number, gid: number): string {
+      const replies = join(dir, name);
+      mkdirSync(replies, { mode: 0o700 });
+      chownSync(replies, uid, gid);
+      return replies;
+    }
+
+    it(
+      'answer the allowed callers, refuse the others with FORBIDDEN (not run, counted, logged)',
+      async () => {
+        const group = spawnSync('groupadd', ['-f', 'udsipc-test'], { encoding: 'utf8' });
+        expect(group.status, group.stderr).toBe(0);
+        const gid = Number(
+          spawnSync('getent', ['group', 'udsipc-test'], { encoding: 'utf8' }).stdout.split(':')[2],
+        );
+        const path = join(dir, 'server.sock');
+        const server = await startJsonServer(transport, path, [
+          '--mode',
+          '0666',
+          '--allow-uid',
+          'root',
+          '--allow-gid',
+          'udsipc-test',
+        ]);
+        servers.push(server);
+
+        const refused = await attempt(path, repliesFor('nobody-replies', NOBODY, NOBODY), AS_NOBODY);
+        expect(refused.code, refused.stderr).toBe(1);
+        expect(refused.stderr).toMatch(/^REMOTE_ERROR FORBIDDEN: uid 65534 gid 65534 may not send "ack"\n$/);
+
+        // nobody again, with the allowed group as its primary group: answered.
+        const member = await attempt(path, repliesFor('member-replies', NOBODY, gid), [
+          'setpriv',
+          '--reuid=nobody',
+          `--regid=${gid}`,
+          '--clear-groups',
+        ]);
+        expect(member.code, member.stderr).toBe(0);
+        expect(member.stdout).toMatch(/reply: /);
+
+        const asRoot = await attempt(path, repliesFor('root-replies', 0, 0), ['env']);
+        expect(asRoot.code, asRoot.stderr).toBe(0);
+
+        const forbidden = await server.waitForRecord((record) => record.event === 'forbidden');
+        expect(forbidden).toMatchObject({ type: 'ack', callerUid: NOBODY, callerGid: NOBODY });
+        // Counted, and never run: only the two allowed requests were executed.
+        const stats = node(CLIENT_CLI, [
+          'stats',
+          '--json',
+          '--transport',
+          transport,
+          '--socket',
+          path,
+          '--reply-dir',
+          join(dir, 'root-replies'),
+        ]);
+        children.push(stats);
+        expect(await stats.exited, stats.stderr()).toBe(0);
+        const counters = JSON.parse(stats.stdout()) as {
+          errorsByCode: Record<string, number>;
+          executedByType: Record<string, number>;
+        };
+        expect(counters.errorsByCode.FORBIDDEN).toBe(1);
+        expect(counters.executedByType.ack).toBe(2);
+      },
+      HANG_GUARD_MS,
+    );
+  },
+);

@@ -1,4 +1,5 @@
 import {
+  type AccessPolicy,
   type Handler,
   parseSocketMode,
   type ReplayLimits,
@@ -44,6 +45,11 @@ export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages
   maxJsonDepth?: number;
   /** Most JSON values (objects, arrays, elements) in one request (default 100,000). */
   maxJsonValues?: number;
+  /**
+   * Who may send which requests: `uids`/`gids` for every type, `byType` per message type (default:
+   * everyone the socket mode lets in). Refused requests are answered FORBIDDEN and never run.
+   */
+  access?: AccessPolicy;
   /** Where events are logged (default nowhere). pino's Logger fits. */
   logger?: ServerLogger;
   /** Caps on warnings per kind, against peers that send garbage in a loop. */
@@ -111,6 +117,7 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       replay: options.replay,
       maxJsonDepth: options.maxJsonDepth,
       maxJsonValues: options.maxJsonValues,
+      access: options.access,
       onEvent: this.events.rpc,
       ...(this.events.request ? { onRequest: this.events.request } : {}),
     });

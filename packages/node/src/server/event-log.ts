@@ -54,6 +54,18 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
       case 'send-failure':
         warn('send-failure', { peer: event.peer, code: event.code }, 'reply not delivered');
         return;
+      case 'forbidden':
+        warn(
+          'forbidden',
+          {
+            id: event.id,
+            type: event.messageType,
+            peer: event.peer,
+            ...(event.caller ? { callerUid: event.caller.uid, callerGid: event.caller.gid } : {}),
+          },
+          'request refused: caller not allowed',
+        );
+        return;
     }
   };
 
