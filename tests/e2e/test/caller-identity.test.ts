@@ -8,25 +8,11 @@ import { encodeCString, type TransportName } from '@udsipc/protocol';
 import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_CLI, HANG_GUARD_MS, node, type Running, run, stop } from '../src/daemons.js';
+import { AS_NOBODY, NOBODY_GID, NOBODY_UID, nobodyUnavailable } from '../src/other-user.js';
 import { type JsonServer, type LogRecord, startJsonServer } from '../src/server-process.js';
 import { makeTempDir } from '../src/temp-dir.js';
 
-const NOBODY = 65_534;
-
-function otherUserUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'running a client as another user needs root';
-  const probe = spawnSync('setpriv', [
-    '--reuid=nobody',
-    '--regid=nogroup',
-    '--clear-groups',
-    process.execPath,
-    '--version',
-  ]);
-  if (probe.error || probe.status !== 0) return 'setpriv cannot run node as user nobody';
-  return undefined;
-}
-
-const unavailable = otherUserUnavailable();
+const unavailable = nobodyUnavailable();
 if (unavailable) console.log(`SKIPPED: caller identity across users: ${unavailable}`);
 
 let dir: string;
@@ -79,7 +65,7 @@ describe.skipIf(unavailable !== undefined).each(['dgram', 'stream'] as const)(
         servers.push(server);
         const nobodyReplies = join(dir, 'nobody-replies');
         mkdirSync(nobodyReplies, { mode: 0o700 });
-        chownSync(nobodyReplies, NOBODY, NOBODY);
+        chownSync(nobodyReplies, NOBODY_UID, NOBODY_GID);
         const rootReplies = join(dir, 'root-replies');
         mkdirSync(rootReplies, { mode: 0o700 });
 
@@ -91,7 +77,7 @@ describe.skipIf(unavailable !== undefined).each(['dgram', 'stream'] as const)(
         ]);
         await server.waitForRecord((record) => record.event === 'request');
         const first = requestRecords(server)[0]!;
-        expect(first).toMatchObject({ callerUid: NOBODY, callerGid: NOBODY });
+        expect(first).toMatchObject({ callerUid: NOBODY_UID, callerGid: NOBODY_GID });
         if (transport === 'stream') {
           // setpriv execs node in place: the connecting process is the one spawned.
           expect(first.callerPid).toBe(asNobody.child.pid);
@@ -141,9 +127,7 @@ describe.skipIf(unavailable !== undefined)('a datagram sender bound where others
 describe.skipIf(unavailable !== undefined).each(['dgram', 'stream'] as const)(
   'udsipc-server --allow-uid / --allow-gid over %s',
   (transport) => {
-    const AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
-
-    async function attempt(path: string, replies: string, wrap: string[]) {
+    async function attempt(path: string, replies: string, wrap: readonly string[]) {
       const args = [
         CLIENT_CLI,
         'send',
@@ -186,12 +170,12 @@ describe.skipIf(unavailable !== undefined).each(['dgram', 'stream'] as const)(
         ]);
         servers.push(server);
 
-        const refused = await attempt(path, repliesFor('nobody-replies', NOBODY, NOBODY), AS_NOBODY);
+        const refused = await attempt(path, repliesFor('nobody-replies', NOBODY_UID, NOBODY_GID), AS_NOBODY);
         expect(refused.code, refused.stderr).toBe(1);
         expect(refused.stderr).toMatch(/^REMOTE_ERROR FORBIDDEN: uid 65534 gid 65534 may not send "ack"\n$/);
 
         // nobody again, with the allowed group as its primary group: answered.
-        const member = await attempt(path, repliesFor('member-replies', NOBODY, gid), [
+        const member = await attempt(path, repliesFor('member-replies', NOBODY_UID, gid), [
           'setpriv',
           '--reuid=nobody',
           `--regid=${gid}`,
@@ -204,7 +188,7 @@ describe.skipIf(unavailable !== undefined).each(['dgram', 'stream'] as const)(
         expect(asRoot.code, asRoot.stderr).toBe(0);
 
         const forbidden = await server.waitForRecord((record) => record.event === 'forbidden');
-        expect(forbidden).toMatchObject({ type: 'ack', callerUid: NOBODY, callerGid: NOBODY });
+        expect(forbidden).toMatchObject({ type: 'ack', callerUid: NOBODY_UID, callerGid: NOBODY_GID });
         // Counted, and never run: only the two allowed requests were executed.
         const stats = node(CLIENT_CLI, [
           'stats',

@@ -15,12 +15,11 @@ import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_CLI, node, type Running, run, SERVER_CLI, stop } from '../src/daemons.js';
 import { isAlive } from '../src/migration-harness.js';
+import { NOBODY_GID, NOBODY_UID, nobodyUnavailable } from '../src/other-user.js';
 import { PATIENT_FLAGS, until } from '../src/patience.js';
 import { type JsonServer, startJsonServer, stopWellBehaved } from '../src/server-process.js';
 import { makeTempDir } from '../src/temp-dir.js';
 
-const NOBODY_UID = 65_534;
-const NOBODY_GID = 65_534;
 const SHARED_GROUP = 'udsipc-test';
 const REPLY_SOCKET = /^c-(\d+)-[0-9a-f]{12}(?:\.tx)?\.sock$/;
 /** Only a hang should reach this: the tests wait for replies and exits, however long they take. */
@@ -34,14 +33,8 @@ const REFUSED_FLAGS = ['--timeout', '500', '--retries', '0'];
 
 /** Why clients cannot be run as another user here, or undefined when they can. */
 function otherUserUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'running a client as another user needs root';
-  const probe = spawnSync(
-    'setpriv',
-    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLIENT_CLI, '--version'],
-    { encoding: 'utf8' },
-  );
-  if (probe.error) return `setpriv is not available (${(probe.error as NodeJS.ErrnoException).code})`;
-  if (probe.status !== 0) return `user nobody cannot run ${CLIENT_CLI}: ${probe.stderr.trim()}`;
+  const missing = nobodyUnavailable([CLIENT_CLI, '--version']);
+  if (missing) return missing;
   const group = spawnSync('groupadd', ['-f', SHARED_GROUP], { encoding: 'utf8' });
   if (group.status !== 0) return `cannot create group ${SHARED_GROUP}: ${group.stderr.trim()}`;
   return undefined;

@@ -3,7 +3,6 @@
 // must refuse it before a request leaves (SERVER_NOT_TRUSTED), unless told to trust nobody's
 // servers. The owner is the kernel's word: SO_PEERCRED for stream, the socket file's owner for
 // datagram (no one but its owner can replace a file in a sticky directory).
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import type { TransportName } from '@udsipc/protocol';
 import { DatagramSocket } from '@udsipc/transport-dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_CLI, HANG_GUARD_MS, node, type Running, run, stop } from '../src/daemons.js';
+import { AS_NOBODY, nobodyUnavailable } from '../src/other-user.js';
 import { makeTempDir } from '../src/temp-dir.js';
 
 const SQUATTER = join(import.meta.dirname, '..', 'src', 'fixtures', 'squatter.mjs');
@@ -18,21 +18,7 @@ const SQUATTER = join(import.meta.dirname, '..', 'src', 'fixtures', 'squatter.mj
 const SECRET = 'secret-token';
 const END_MARK = 'end-of-test';
 
-function squattingUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'a squatter of another user needs root';
-  const probe = spawnSync('setpriv', [
-    '--reuid=nobody',
-    '--regid=nogroup',
-    '--clear-groups',
-    process.execPath,
-    '--version',
-  ]);
-  if (probe.error) return `setpriv is not available (${(probe.error as NodeJS.ErrnoException).code})`;
-  if (probe.status !== 0) return 'user nobody cannot run node';
-  return undefined;
-}
-
-const unavailable = squattingUnavailable();
+const unavailable = nobodyUnavailable();
 if (unavailable) console.log(`SKIPPED: server identity against a squatter: ${unavailable}`);
 
 let dir: string;
@@ -51,15 +37,7 @@ afterEach(async () => {
 });
 
 async function squat(transport: TransportName, path: string): Promise<Running> {
-  const squatter = run('setpriv', [
-    '--reuid=nobody',
-    '--regid=nogroup',
-    '--clear-groups',
-    process.execPath,
-    SQUATTER,
-    transport,
-    path,
-  ]);
+  const squatter = run(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, SQUATTER, transport, path]);
   children.push(squatter);
   await squatter.waitForLine((line) => line === 'ready');
   return squatter;
