@@ -23,7 +23,25 @@ export function userReplyDirectory(env: Environment = process.env): string {
   const uid = process.getuid?.() ?? 0;
   const base = env.TMPDIR && env.TMPDIR.length > 0 ? env.TMPDIR : tmpdir();
   const prefix = `udsipc-${uid}-`;
-  return ownedDirectory(base, prefix, uid) ?? mkdtempSync(join(base, prefix));
+  // A process that opens many clients (1,000 in the scale bench) scans the temp dir once, not per
+  // client: the directory chosen is kept while it is still a directory of ours.
+  const known = chosen.get(base);
+  if (known !== undefined && isOwnDirectory(known, uid)) return known;
+  const directory = ownedDirectory(base, prefix, uid) ?? mkdtempSync(join(base, prefix));
+  chosen.set(base, directory);
+  return directory;
+}
+
+/** The directory picked per temp dir by this process. */
+const chosen = new Map<string, string>();
+
+function isOwnDirectory(path: string, uid: number): boolean {
+  try {
+    const stats = lstatSync(path);
+    return stats.isDirectory() && stats.uid === uid;
+  } catch {
+    return false;
+  }
 }
 
 function ownedDirectory(base: string, prefix: string, uid: number): string | undefined {
@@ -35,12 +53,7 @@ function ownedDirectory(base: string, prefix: string, uid: number): string | und
   }
   for (const name of names.sort()) {
     const path = join(base, name);
-    try {
-      const stats = lstatSync(path);
-      if (stats.isDirectory() && stats.uid === uid) return path;
-    } catch {
-      // Removed meanwhile: look at the next one.
-    }
+    if (isOwnDirectory(path, uid)) return path;
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
@@ -24,6 +24,16 @@ describe('userReplyDirectory', () => {
     expect(first).toMatch(new RegExp(`/udsipc-${uid}-[A-Za-z0-9]{6}$`));
     expect(lstatSync(first).mode & 0o777).toBe(0o700);
     expect(userReplyDirectory(env)).toBe(first);
+  });
+
+  it('keeps the directory it chose while it exists, and chooses again once it is gone', () => {
+    const env = { XDG_RUNTIME_DIR: '', TMPDIR: temp.dir };
+    const first = userReplyDirectory(env);
+    expect(userReplyDirectory(env)).toBe(first);
+    rmSync(first, { recursive: true });
+    const second = userReplyDirectory(env);
+    expect(second).not.toBe(first);
+    expect(lstatSync(second).isDirectory()).toBe(true);
   });
 
   it('passes over what it does not own as a directory: a symlink, a file, the old fixed name', () => {
