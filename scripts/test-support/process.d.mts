@@ -8,6 +8,8 @@ export interface SpawnProcessOptions {
   gid?: number;
   /** stdin of the child (default 'ignore'). */
   stdin?: 'ignore' | 'pipe' | 'inherit';
+  /** Descriptors of this process to hand over, at 3, 4 ... in the child (as socket activation does). */
+  fds?: readonly number[];
   /** What error messages call it (default: the command's or script's file name). */
   name?: string;
 }

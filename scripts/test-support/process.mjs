@@ -7,9 +7,10 @@ import { Changes } from './deferred.mjs';
 
 /** Spawns `command`; stdout and stderr are collected, stdout also as lines. Never throws on a failed spawn: see `exited`. */
 export function spawnProcess(command, args, options = {}) {
-  const { env = process.env, cwd, uid, gid, stdin = 'ignore', name = basename(command) } = options;
+  const { env = process.env, cwd, uid, gid, stdin = 'ignore', fds = [], name = basename(command) } = options;
   const child = spawn(command, args, {
-    stdio: [stdin, 'pipe', 'pipe'],
+    // Descriptors handed over land at 3, 4 ... in the child, as a socket activator passes them.
+    stdio: [stdin, 'pipe', 'pipe', ...fds],
     env,
     ...(cwd === undefined ? {} : { cwd }),
     ...(uid === undefined ? {} : { uid }),

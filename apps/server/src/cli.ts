@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { writeSync } from 'node:fs';
+import { type ActivatedSocket, activatedSocket, forgetActivation } from '@udsipc/core';
 import { createServer, type UdsipcServer } from '@udsipc/node';
 import { type Invocation, parseConfig } from './config.js';
 import { classifyFailure, ExitCode, failureLine } from './exit-codes.js';
@@ -32,10 +33,16 @@ async function serve(invocation: Extract<Invocation, { action: 'run' }>): Promis
   // Handlers go in before binding, so a signal that arrives during start still ends in a clean stop.
   const stopSignal = shutdownRequested();
   let server: UdsipcServer;
+  let activation: ActivatedSocket | undefined;
   try {
+    // Socket activation (systemd's LISTEN_FDS): serve the socket passed at fd 3 instead of binding.
+    activation = activatedSocket(process.env);
+    forgetActivation();
     server = createServer({
       transport: config.transport,
-      socket: config.socket,
+      // An activated socket is checked against --socket only if one was given.
+      socket: activation && !config.socketGiven ? undefined : config.socket,
+      ...(activation ? { listenFd: activation.fd } : {}),
       codec: config.codec,
       mode: config.mode,
       maxConnections: config.maxConnections,
@@ -53,6 +60,12 @@ async function serve(invocation: Extract<Invocation, { action: 'run' }>): Promis
     logger.error({ event: 'crash', err: error }, 'uncaught exception');
     fail(error);
   });
+  if (activation) {
+    logger.info(
+      { event: 'socket-activated', fd: activation.fd, name: activation.name, path: server.path },
+      'serving the socket passed by the activator: it is never unlinked, and queues while the server restarts',
+    );
+  }
   handleQuiesceSignal(server, logger, fail);
   notifySystemd(`READY=1\nSTATUS=serving ${config.transport} on ${server.path}`, process.env, logger);
 

@@ -33,6 +33,8 @@ export interface ServerConfig {
   transport: TransportName;
   /** Absolute, validated socket path. */
   socket: string;
+  /** Whether --socket or UDSIPC_SOCKET set it (an activated socket is then checked against it). */
+  socketGiven: boolean;
   codec: CodecName;
   /** Socket file mode, e.g. 0o600. */
   mode: number;
@@ -177,6 +179,7 @@ export function parseConfig(
       config: {
         transport: values.transport,
         socket,
+        socketGiven: values.socket !== undefined,
         codec: values.codec,
         mode: values.mode,
         logLevel: values.logLevel,

@@ -1,4 +1,5 @@
 import type { UdsipcServer } from '@udsipc/node';
+import { isUdsipcError } from '@udsipc/protocol';
 import type { Logger } from 'pino';
 
 /** The signal udsipc-migrate sends before `criu dump` and again after `criu restore`. */
@@ -25,6 +26,11 @@ export function handleQuiesceSignal(
         else await server.quiesce();
         quiesced = !quiesced;
       } catch (error) {
+        if (isUdsipcError(error) && error.code === 'ACTIVATED_SOCKET_HELD') {
+          // Refused before anything changed: the server is still serving.
+          logger.warn({ event: 'quiesce-refused', code: error.code }, error.message);
+          return;
+        }
         logger.error(
           { event: quiesced ? 'resume-failed' : 'quiesce-failed', err: error },
           'quiesce toggle failed',

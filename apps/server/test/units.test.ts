@@ -12,6 +12,7 @@ describe('parseConfig', () => {
       config: {
         transport: 'dgram',
         socket: '/tmp/ipc_udp_server.sock',
+        socketGiven: false,
         codec: 'auto',
         mode: 0o600,
         logLevel: 'info',
@@ -34,6 +35,7 @@ describe('parseConfig', () => {
       config: {
         transport: 'stream',
         socket: '/tmp/ipc_tcp_server.sock',
+        socketGiven: false,
         codec: 'json',
         mode: 0o660,
         maxConnections: 5,

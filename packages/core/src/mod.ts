@@ -32,6 +32,12 @@ export {
   type RpcServerOptions,
 } from './rpc-server.js';
 export { defaultServerTrust, type ServerTrust } from './server-trust.js';
+export {
+  ACTIVATION_VARIABLES,
+  type ActivatedSocket,
+  activatedSocket,
+  forgetActivation,
+} from './socket-activation.js';
 export { parseSocketMode } from './socket-file.js';
 export type {
   ClientTransport,
@@ -41,7 +47,9 @@ export type {
   SendFailureListener,
   ServerBackListener,
   ServerPeer,
+  ServerSocketSource,
   ServerTransport,
   ServerTransportOptions,
+  ServerTransportSettings,
 } from './transport.js';
 export type { TransportEvent, TransportEventListener } from './transport-events.js';

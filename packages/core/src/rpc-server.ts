@@ -340,6 +340,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   /** Graceful stop: no new requests, running handlers answered, replies flushed, socket file removed. */
   async stop(timeoutMs = 5_000): Promise<void> {
     this.accepting = false;
+    this.transport.stopTaking();
     clearInterval(this.sweepTimer);
     await this.settle(timeoutMs);
     await this.transport.close(timeoutMs);

@@ -18,8 +18,23 @@ export type SendFailureListener = (peer: ServerPeer, code: string) => void;
 /** One message from a peer, with the codec it is in (the connection's, or under `auto` the datagram's own). */
 export type FrameListener = (frame: Buffer, codec: Codec, peer: ServerPeer) => void;
 
-export interface ServerTransportOptions {
-  path: string;
+/** Where a server's socket comes from: bound at `path` by the adapter, or adopted from an activator. */
+export type ServerSocketSource =
+  | { path: string; listenFd?: undefined }
+  | {
+      /**
+       * A socket already bound (and, for stream, listening), passed by systemd or another socket
+       * activator. The adapter checks it with the kernel, never binds it again and never unlinks its
+       * file; it cannot be quiesced for a checkpoint (ACTIVATED_SOCKET_HELD).
+       */
+      listenFd: number;
+      /** The path it must be bound at (ACTIVATED_SOCKET_UNUSABLE otherwise); unset: whatever it is. */
+      path?: string | undefined;
+    };
+
+export type ServerTransportOptions = ServerSocketSource & ServerTransportSettings;
+
+export interface ServerTransportSettings {
   /** Wire format expected: `auto` tells JSON from the seed's cstring records per message (datagram) or per connection (stream). */
   codec: CodecName;
   /** File mode of the socket file (default 0o600). */
@@ -38,6 +53,13 @@ export interface ServerTransport {
   readonly maxFrameBytes: number;
   /** Checks and binds the socket file, then delivers frames to `onFrame`. */
   listen(onFrame: FrameListener, onSendFailure: SendFailureListener): Promise<void>;
+  /**
+   * The first step of a graceful stop, before the requests in flight are answered: takes nothing
+   * more that the next server could take instead. An activated socket outlives this process, so
+   * its adapter stops accepting connections or reading datagrams now, and what arrives waits in
+   * the socket; a socket of our own goes with the process, and keeps being read until `close`.
+   */
+  stopTaking(): void;
   /** Stops taking frames and closes every connection and the socket, so the process holds no socket (for CRIU); `resume` undoes it. */
   quiesce(): Promise<void>;
   resume(): Promise<void>;

@@ -1,4 +1,10 @@
-import { type ClientTransport, RpcClient, type RpcClientOptions, type ServerTransport } from '@udsipc/core';
+import {
+  type ClientTransport,
+  RpcClient,
+  type RpcClientOptions,
+  type ServerTransport,
+  type ServerTransportSettings,
+} from '@udsipc/core';
 import {
   type BuiltinMessages,
   type CodecName,
@@ -11,24 +17,39 @@ import {
 import {
   type DatagramClientOptions,
   DatagramClientTransport,
-  type DatagramServerOptions,
+  type DatagramServerSettings,
   DatagramServerTransport,
 } from '@udsipc/transport-dgram';
 import {
   StreamClientTransport,
-  type StreamServerOptions,
+  type StreamServerSettings,
   StreamServerTransport,
 } from '@udsipc/transport-stream';
 
-export type ServerTransportConfig = { transport: TransportName; path?: string; codec?: CodecName } & Omit<
-  StreamServerOptions & DatagramServerOptions,
-  'path' | 'codec'
->;
+export type ServerTransportConfig = {
+  transport: TransportName;
+  /** Where to bind; with `listenFd`, where the adopted socket must be bound (unset: wherever it is). */
+  path?: string | undefined;
+  codec?: CodecName;
+  /** A socket passed by socket activation, adopted instead of binding `path`. */
+  listenFd?: number | undefined;
+} & Omit<ServerTransportSettings, 'codec'> &
+  StreamServerSettings &
+  DatagramServerSettings;
 
 /** One flag picks the adapter; everything above it is the same. */
 export function createServerTransport(config: ServerTransportConfig): ServerTransport {
-  const path = validateSocketPath(config.path ?? defaultSocketPath(config.transport));
-  const options = { ...config, path, codec: config.codec ?? 'auto' };
+  const { listenFd, ...settings } = config;
+  const codec = config.codec ?? 'auto';
+  const options =
+    listenFd === undefined
+      ? { ...settings, codec, path: validateSocketPath(config.path ?? defaultSocketPath(config.transport)) }
+      : {
+          ...settings,
+          codec,
+          listenFd,
+          path: config.path === undefined ? undefined : validateSocketPath(config.path),
+        };
   return config.transport === 'stream'
     ? new StreamServerTransport(options)
     : new DatagramServerTransport(options);

@@ -127,6 +127,30 @@ export const ERROR_CODES = {
     failure: 'runtime',
     meaning: "the socket's parent is not a directory",
   },
+  ACTIVATION_INVALID: {
+    layer: 'transport',
+    failure: 'config',
+    meaning:
+      'the socket-activation variables (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES) do not pass exactly one socket this server can use',
+  },
+  ACTIVATED_SOCKET_UNUSABLE: {
+    layer: 'transport',
+    failure: 'config',
+    meaning:
+      "the descriptor passed by socket activation is not a UNIX socket of the transport's kind, bound to a path (and listening, for stream), or not at the path configured",
+  },
+  ACTIVATED_SOCKET_HELD: {
+    layer: 'transport',
+    failure: 'runtime',
+    meaning:
+      'a socket passed by socket activation cannot be closed and bound again (quiesce for a checkpoint): its activator holds it',
+  },
+  REPLY_UNREACHABLE: {
+    layer: 'transport',
+    failure: 'config',
+    meaning:
+      "a datagram server of another user could not reach the client's reply socket: a directory above it cannot be traversed by that user (choose another reply directory)",
+  },
   PARENT_UNSAFE: {
     layer: 'transport',
     failure: 'runtime',
@@ -250,6 +274,12 @@ export const ERROR_CODES = {
     layer: 'migrate',
     failure: 'runtime',
     meaning: 'the process is not a udsipc-server, or not one that is serving',
+  },
+  SOCKET_ACTIVATED: {
+    layer: 'migrate',
+    failure: 'runtime',
+    meaning:
+      'the server serves a socket passed by its activator (systemd), which criu cannot checkpoint with it; restart it instead, queued requests wait in the socket',
   },
   QUIESCE_TIMEOUT: {
     layer: 'migrate',

@@ -7,6 +7,8 @@ import type {
   ServerTransportOptions,
 } from '@udsipc/core/transport';
 import {
+  activatedSocketHeld,
+  adoptedSocketPath,
   Burst,
   bindFailure,
   bindWithMode,
@@ -14,6 +16,7 @@ import {
   prepareSocketPath,
   QuiesceHold,
   removeIfStale,
+  TransportError,
   type TransportEventListener,
 } from '@udsipc/core/transport';
 import {
@@ -28,13 +31,16 @@ import {
   packBatch,
   unpackBatch,
 } from '@udsipc/protocol';
-import { DatagramSocket } from './dgram-socket.js';
+import { describeSocket } from '@udsipc/sys';
+import { AdoptionError, DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
 import { replyPathOf } from './reply-path.js';
 import { senderIdentity } from './sender-identity.js';
 
-export interface DatagramServerOptions extends ServerTransportOptions {
+export type DatagramServerOptions = ServerTransportOptions & DatagramServerSettings;
+
+export interface DatagramServerSettings {
   /** Replies held for one peer whose receive queue is full; the oldest is dropped beyond this (default 256). */
   maxQueuedRepliesPerPeer?: number;
   /** Peers remembered between messages; beyond this the table is cleared (default 4096). */
@@ -171,6 +177,10 @@ export class DatagramServerTransport implements ServerTransport {
   private readonly maxPeers: number;
   private readonly onEvent: TransportEventListener;
   private socket: DatagramSocket | undefined;
+  /** The descriptor passed by socket activation, until it is adopted (once: closing it loses it). */
+  private listenFd: number | undefined;
+  /** Whether the socket is the activator's: never bound, unlinked or quiesced by us. */
+  readonly activated: boolean;
   private readonly peers = new Map<string, DatagramPeer>();
   private readonly unbound = new UnboundPeer(this);
   private onFrame: FrameListener = () => {};
@@ -179,7 +189,19 @@ export class DatagramServerTransport implements ServerTransport {
   private readonly hold = new QuiesceHold();
 
   constructor(options: DatagramServerOptions) {
-    this.path = options.path;
+    if (options.listenFd === undefined) {
+      this.path = options.path;
+      this.activated = false;
+    } else {
+      this.path = adoptedSocketPath(
+        describeSocket(options.listenFd),
+        options.listenFd,
+        'dgram',
+        options.path,
+      );
+      this.listenFd = options.listenFd;
+      this.activated = true;
+    }
     this.codec = options.codec;
     this.batchCodec = batchingCodec(options.codec);
     this.mode = options.mode ?? DEFAULT_SOCKET_MODE;
@@ -196,6 +218,10 @@ export class DatagramServerTransport implements ServerTransport {
   }
 
   private async bindSocket(): Promise<void> {
+    if (this.activated) {
+      this.adoptSocket();
+      return;
+    }
     await prepareSocketPath(this.path, probeSocket);
     const socket = new DatagramSocket((message, from) => this.receive(message, from));
     const failure = bindWithMode(this.path, this.mode, () => socket.bind(this.path));
@@ -204,6 +230,25 @@ export class DatagramServerTransport implements ServerTransport {
       throw bindFailure(this.path, failure);
     }
     this.socket = socket;
+  }
+
+  /**
+   * Serves the socket the activator bound: whatever it queued while no server read it (a restart)
+   * is read first. Its file mode and owner are the activator's (SocketMode=), so `mode` is not applied.
+   */
+  private adoptSocket(): void {
+    const fd = this.listenFd;
+    if (fd === undefined) throw activatedSocketHeld(this.path);
+    try {
+      this.socket = new DatagramSocket((message, from) => this.receive(message, from), fd);
+    } catch (error) {
+      if (!(error instanceof AdoptionError)) throw error;
+      throw new TransportError('ACTIVATED_SOCKET_UNUSABLE', `activated socket (fd ${fd}): ${error.message}`, {
+        path: this.path,
+        errno: error.errno,
+      });
+    }
+    this.listenFd = undefined;
   }
 
   private receive(message: Buffer, from: string | undefined): void {
@@ -278,6 +323,8 @@ export class DatagramServerTransport implements ServerTransport {
    * address, so their replies could not be sent.
    */
   async quiesce(flushMs = 2_000): Promise<void> {
+    // Closed, an adopted socket could not be had again: refused before anything changes.
+    if (this.activated) throw activatedSocketHeld(this.path);
     this.holding = true;
     this.hold.hold();
     await this.flushAndCloseSocket(flushMs);
@@ -300,11 +347,20 @@ export class DatagramServerTransport implements ServerTransport {
     if (this.socket) {
       this.socket.close();
       this.socket = undefined;
-      removeIfStale(this.path, probeSocket);
+      // The activator's socket file stays: it still holds the socket, and queues for the next server.
+      if (!this.activated) removeIfStale(this.path, probeSocket);
     }
   }
 
+  /** An activated socket is no longer read: what arrives from now on waits in it for the next server. */
+  stopTaking(): void {
+    if (!this.activated) return;
+    const failure = this.socket?.stopReading();
+    if (failure !== undefined) this.onEvent({ type: 'socket-error', peer: 'listener', code: failure });
+  }
+
   async close(flushMs = 2_000): Promise<void> {
+    this.stopTaking();
     this.holding = true;
     await this.flushAndCloseSocket(flushMs);
     this.hold.release();

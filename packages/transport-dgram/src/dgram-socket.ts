@@ -1,5 +1,14 @@
+import { adoptDescriptor, SendOnlyDescriptor } from '@udsipc/sys';
 import unixDgram from 'unix-dgram';
 import { errnoName } from './errno.js';
+
+/** Why an inherited descriptor could not take the place of unix-dgram's own (an errno name). */
+export class AdoptionError extends Error {
+  constructor(readonly errno: string) {
+    super(`cannot adopt the inherited socket (${errno})`);
+    this.name = 'AdoptionError';
+  }
+}
 
 /** What a non-blocking datagram send did: `ok`, `congested` (queued by the kernel's flow control), or an errno name. */
 export type DatagramSendOutcome = 'ok' | 'congested' | string;
@@ -11,15 +20,30 @@ export type DatagramSendOutcome = 'ok' | 'congested' | string;
 export class DatagramSocket {
   private readonly socket: ReturnType<typeof unixDgram.createSocket>;
   private lastError: string | undefined;
+  /** Set once reading has stopped: the socket's second descriptor, that only sends. */
+  private sendOnly: SendOnlyDescriptor | undefined;
   private congested = false;
   private open = true;
 
-  constructor(onMessage: (message: Buffer, fromPath: string | undefined) => void) {
+  /**
+   * With `adopt`, the socket is the one open at that descriptor (passed by socket activation),
+   * already bound: unix-dgram can only make its own, so its descriptor is replaced by the inherited
+   * one here, in the same synchronous run as createSocket (see adoptDescriptor for why it must be).
+   * Throws the errno name's failure if that cannot be done.
+   */
+  constructor(onMessage: (message: Buffer, fromPath: string | undefined) => void, adopt?: number) {
     // unix-dgram reports a sender that bound no path (or whose address the kernel no longer has,
     // as for datagrams CRIU put back into a restored socket) as null, not undefined.
     this.socket = unixDgram.createSocket('unix_dgram', (message, info) =>
       onMessage(message, info.path ?? undefined),
     );
+    if (adopt !== undefined) {
+      const failure = adoptDescriptor(adopt, this.socket.fd);
+      if (failure !== undefined) {
+        this.close();
+        throw new AdoptionError(failure);
+      }
+    }
     this.socket.on('error', (error: { code?: unknown }) => {
       this.lastError = errnoName(error.code);
     });
@@ -53,7 +77,23 @@ export class DatagramSocket {
 
   /** Sends to `path` on an unconnected socket; a full receiver queue comes back as `EAGAIN`. */
   sendTo(frame: Buffer, path: string): DatagramSendOutcome {
+    if (this.sendOnly) return this.sendOnly.sendTo(frame, path);
     return this.attempt(() => this.socket.sendto(frame, 0, frame.length, path));
+  }
+
+  /**
+   * Stops reading, yet keeps sending from the same socket: for a server that stops while its
+   * activator keeps the socket, so what is queued waits for the next server instead of being read
+   * and dropped. unix-dgram cannot pause its poll, so its descriptor is closed (uv_poll_stop takes
+   * it out of epoll) after a duplicate is made to send from. Returns the errno name if it cannot.
+   */
+  stopReading(): string | undefined {
+    if (this.sendOnly || !this.open) return undefined;
+    const copy = SendOnlyDescriptor.duplicate(this.socket.fd);
+    if (typeof copy === 'string') return copy;
+    this.sendOnly = copy;
+    this.socket.close();
+    return undefined;
   }
 
   /**
@@ -83,6 +123,10 @@ export class DatagramSocket {
   close(): void {
     if (!this.open) return;
     this.open = false;
+    if (this.sendOnly) {
+      this.sendOnly.close();
+      return;
+    }
     try {
       this.socket.close();
     } catch {

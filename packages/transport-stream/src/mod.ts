@@ -5,4 +5,9 @@ export { type PeerCredentials, peerCredentials } from './peer-credentials.js';
 export { probeStreamSocket } from './probe-socket.js';
 export { type StreamClientOptions, StreamClientTransport } from './stream-client.js';
 export { FramingError } from './stream-framing.js';
-export { STREAM_SERVER_DEFAULTS, type StreamServerOptions, StreamServerTransport } from './stream-server.js';
+export {
+  STREAM_SERVER_DEFAULTS,
+  type StreamServerOptions,
+  type StreamServerSettings,
+  StreamServerTransport,
+} from './stream-server.js';

@@ -8,6 +8,8 @@ import type {
   ServerTransportOptions,
 } from '@udsipc/core/transport';
 import {
+  activatedSocketHeld,
+  adoptedSocketPath,
   bindFailure,
   bindWithMode,
   ignoreTransportEvent,
@@ -22,12 +24,15 @@ import {
   DEFAULT_SOCKET_MODE,
   jsonCodec,
 } from '@udsipc/protocol';
+import { describeSocket } from '@udsipc/sys';
 import { peerCredentials } from './peer-credentials.js';
 import { probeStreamSocket } from './probe-socket.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
 
-export interface StreamServerOptions extends ServerTransportOptions {
+export type StreamServerOptions = ServerTransportOptions & StreamServerSettings;
+
+export interface StreamServerSettings {
   /** Connections beyond this are closed at once, with a 'connection-refused' event (default 1024). */
   maxConnections?: number;
   /** A connection holding a partial frame this long with no new bytes is dropped (default 10 s). */
@@ -99,6 +104,12 @@ export class StreamServerTransport implements ServerTransport {
   private readonly highWaterBytes: number;
   private readonly onEvent: TransportEventListener;
   private server: Server | undefined;
+  /** The listener's close, once begun by stopTaking. */
+  private listenerClosed: Promise<void> | undefined;
+  /** The listening socket passed by socket activation, until it is adopted (once: closing it loses it). */
+  private listenFd: number | undefined;
+  /** Whether the socket is the activator's: never bound, unlinked or quiesced by us. */
+  readonly activated: boolean;
   private readonly peers = new Set<StreamPeer>();
   private serial = 0;
   private onFrame: FrameListener | undefined;
@@ -107,7 +118,19 @@ export class StreamServerTransport implements ServerTransport {
   private readonly hold = new QuiesceHold();
 
   constructor(options: StreamServerOptions) {
-    this.path = options.path;
+    if (options.listenFd === undefined) {
+      this.path = options.path;
+      this.activated = false;
+    } else {
+      this.path = adoptedSocketPath(
+        describeSocket(options.listenFd),
+        options.listenFd,
+        'stream',
+        options.path,
+      );
+      this.listenFd = options.listenFd;
+      this.activated = true;
+    }
     this.codec = options.codec;
     this.mode = options.mode ?? DEFAULT_SOCKET_MODE;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -124,14 +147,25 @@ export class StreamServerTransport implements ServerTransport {
   }
 
   private async startListening(): Promise<void> {
-    await prepareSocketPath(this.path, probeStreamSocket);
+    if (!this.activated) await prepareSocketPath(this.path, probeStreamSocket);
+    const fd = this.listenFd;
+    if (this.activated && fd === undefined) throw activatedSocketHeld(this.path);
     const server = createServer({ pauseOnConnect: false }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(bindFailure(this.path, error.code ?? 'EUNKNOWN')),
       );
-      bindWithMode(this.path, this.mode, () => server.listen(this.path, 511));
+      if (fd !== undefined) {
+        // The activator's listening socket: node only calls listen(2) on it again. Connections that
+        // queued in its backlog while no server ran (a restart) are accepted now. Its mode and owner
+        // are the activator's (SocketMode=); libuv unlinks only a path it bound itself, so closing
+        // it leaves the file to the activator.
+        this.listenFd = undefined;
+        server.listen({ fd, backlog: 511 });
+      } else {
+        bindWithMode(this.path, this.mode, () => server.listen(this.path, 511));
+      }
       server.once('listening', () => {
         server.removeAllListeners('error');
         server.on('error', (error: NodeJS.ErrnoException) =>
@@ -212,11 +246,30 @@ export class StreamServerTransport implements ServerTransport {
 
   /** Closes the listener and, once their replies are written, every connection: CRIU cannot dump half a connection. */
   async quiesce(flushMs = 2_000): Promise<void> {
-    this.holding = true;
-    this.hold.hold();
+    // Closed, an adopted socket could not be had again: refused before anything changes.
+    if (this.activated) throw activatedSocketHeld(this.path);
+    await this.closeAll(flushMs);
+  }
+
+  /**
+   * An activated listener stops accepting: connections made from now on wait in its backlog for the
+   * next server (a restart). Connections already accepted are this process's, and end with it.
+   */
+  stopTaking(): void {
+    if (this.activated) this.listenerClosed ??= this.closeListener();
+  }
+
+  private closeListener(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    const listenerClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
+    return server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+  }
+
+  private async closeAll(flushMs: number): Promise<void> {
+    this.holding = true;
+    this.hold.hold();
+    const listenerClosed = this.listenerClosed ?? this.closeListener();
+    this.listenerClosed = undefined;
     await this.endConnections(flushMs);
     await listenerClosed;
   }
@@ -245,7 +298,7 @@ export class StreamServerTransport implements ServerTransport {
   }
 
   async close(flushMs = 2_000): Promise<void> {
-    await this.quiesce(flushMs);
+    await this.closeAll(flushMs);
     this.hold.release();
   }
 }

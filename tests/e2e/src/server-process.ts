@@ -50,6 +50,11 @@ export async function startJsonServer(
     wrap.length === 0
       ? node(serverArgs[0]!, serverArgs.slice(1), env)
       : run(wrap[0]!, [...wrap.slice(1), process.execPath, ...serverArgs], env);
+  return jsonServerOf(running, path);
+}
+
+/** A running `udsipc-server --log-format json`, once its `listening` line is out. */
+export async function jsonServerOf(running: Running, path: string): Promise<JsonServer> {
   const server: JsonServer = {
     running,
     pid: running.child.pid!,

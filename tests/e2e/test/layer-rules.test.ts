@@ -3,7 +3,8 @@
 //
 // The layers, bottom up: @udsipc/protocol (the wire contract) <- @udsipc/core (request/reply over a
 // transport interface, no socket code) <- the adapters @udsipc/transport-stream and
-// @udsipc/transport-dgram (one socket library each, built on the core's `./transport` subpath only)
+// @udsipc/transport-dgram (one socket library each, built on the core's `./transport` subpath and
+// @udsipc/sys, the system calls Node lacks, only)
 // <- @udsipc/node (the assembly) <- the daemons apps/server and apps/client, the bench and the
 // end-to-end tests, which use the packages' public barrels only.
 //
@@ -52,6 +53,7 @@ const PUBLIC_BARRELS = [
   '@udsipc/transport-dgram',
   '@udsipc/node',
   '@udsipc/cli-options',
+  '@udsipc/sys',
 ];
 
 interface LayerRule {
@@ -83,16 +85,23 @@ const LAYERS: Record<string, LayerRule> = {
     srcForbids: SOCKET_CODE,
     testsForbid: SOCKET_CODE,
   },
+  '@udsipc/sys': {
+    layer: 'the Linux system calls Node has no API for, through koffi; no socket library, no udsipc layer',
+    src: [],
+    tests: [],
+    srcForbids: SOCKET_CODE,
+    testsForbid: [],
+  },
   '@udsipc/transport-stream': {
-    layer: "the node:net adapter, built on the core's ./transport subpath only",
-    src: ['@udsipc/protocol', '@udsipc/core/transport'],
+    layer: "the node:net adapter, built on the core's ./transport subpath and @udsipc/sys only",
+    src: ['@udsipc/protocol', '@udsipc/core/transport', '@udsipc/sys'],
     tests: ['@udsipc/core', '@udsipc/transport-dgram'],
     srcForbids: ['unix-dgram'],
     testsForbid: ['unix-dgram'],
   },
   '@udsipc/transport-dgram': {
-    layer: "the unix-dgram adapter, built on the core's ./transport subpath only",
-    src: ['@udsipc/protocol', '@udsipc/core/transport'],
+    layer: "the unix-dgram adapter, built on the core's ./transport subpath and @udsipc/sys only",
+    src: ['@udsipc/protocol', '@udsipc/core/transport', '@udsipc/sys'],
     tests: ['@udsipc/core'],
     srcForbids: ['node:net'],
     testsForbid: [],

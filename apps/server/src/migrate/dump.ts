@@ -4,7 +4,13 @@ import { QUIESCE_SIGNAL } from '../quiesce-toggle.js';
 import { writeCheckpointRecord } from './checkpoint-record.js';
 import { assertCriuWorks, criuLogTail, runCriu } from './criu.js';
 import { MigrateError } from './migrate-error.js';
-import { isAlive, readProcessInfo, socketsOnPathHeldBy, udsipcServerArguments } from './process-info.js';
+import {
+  isAlive,
+  type ProcessInfo,
+  readProcessInfo,
+  socketsOnPathHeldBy,
+  udsipcServerArguments,
+} from './process-info.js';
 
 export interface DumpResult {
   pid: number;
@@ -24,6 +30,23 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 }
 
 /**
+ * A server serving a socket passed by socket activation cannot be migrated: the socket is shared
+ * with its activator (systemd), outside the process tree criu dumps, and a quiesced server could
+ * not get it back after a restore (closing it loses it; binding the path again fails while the
+ * activator holds it). Refused before the server is touched. A restart loses nothing there: the
+ * activator keeps the socket, and what queues in it is answered by the next server.
+ * /proc/<pid>/environ is the environment the server started with, so the variables it cleared
+ * once read still show.
+ */
+function refuseActivatedServer(info: ProcessInfo): void {
+  if (info.env.LISTEN_PID !== String(info.pid) || !info.env.LISTEN_FDS) return;
+  throw new MigrateError(
+    'SOCKET_ACTIVATED',
+    `pid ${info.pid} serves a socket passed by its activator (LISTEN_FDS=${info.env.LISTEN_FDS}); criu cannot checkpoint a socket shared with a process outside the dump, so restart the service instead: requests queued in the socket meanwhile are answered`,
+  );
+}
+
+/**
  * The first half of a migration: prove the pid is a udsipc-server, quiesce it, then `criu dump` it
  * into `directory`. Quiesced, a server holds no socket on its path: criu cannot dump half of a
  * stream connection, and a datagram socket's queue cannot be restored reliably while clients
@@ -40,6 +63,7 @@ export async function dumpServer(
   const invocation = parseConfig(args, info.env, readlinkSync(`/proc/${pid}/cwd`));
   if (invocation.action !== 'run') throw new MigrateError('NOT_UDSIPC_SERVER', `pid ${pid} is not serving`);
   const { config } = invocation;
+  refuseActivatedServer(info);
   assertCriuWorks();
   mkdirSync(directory, { recursive: true });
 

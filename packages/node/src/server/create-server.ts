@@ -24,8 +24,18 @@ import type { WarnLimits } from './warn-limiter.js';
 export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages> {
   /** `dgram` (default) or `stream`. */
   transport?: TransportName;
-  /** Socket path; default the seed's path for the transport. */
+  /**
+   * Socket path; default the seed's path for the transport. With `listenFd`, the path the adopted
+   * socket must be bound at (unset: wherever it is).
+   */
   socket?: string;
+  /**
+   * A socket passed by socket activation (systemd's LISTEN_FDS: see `activatedSocket` in
+   * @udsipc/core): bound (and for stream, listening) already, so it is adopted instead of binding
+   * `socket`. Its mode and owner are the activator's; it is never unlinked, and what queues in it
+   * while the server restarts is answered by the next one. It cannot be quiesced for a checkpoint.
+   */
+  listenFd?: number;
   /** `auto` (default) also answers the seed's C clients; `json` or `cstring` accept only that format. */
   codec?: CodecName;
   /** Socket file mode (default 0o600). */
@@ -104,6 +114,7 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
     this.serverTransport = createServerTransport({
       transport: this.transport,
       path: options.socket,
+      listenFd: options.listenFd,
       codec: this.codec,
       mode: this.mode,
       ...this.streamLimits,
