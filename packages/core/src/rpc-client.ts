@@ -15,7 +15,7 @@ import {
 } from '@udsipc/protocol';
 import { type BackoffPolicy, backoffDelay, DEFAULT_RETRY_BACKOFF } from './backoff.js';
 import { RequestError } from './errors.js';
-import { SERVER_NOT_TRUSTED } from './server-trust.js';
+import { REPLY_UNREACHABLE, SERVER_NOT_TRUSTED } from './server-trust.js';
 import type { ClientTransport } from './transport.js';
 
 export interface RequestOptions {
@@ -274,14 +274,17 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     if (exhausted || this.closed) {
       this.settle(entry);
       this.counters.failed++;
-      // A server was there all along, but not one this client may talk to: say that, not "unavailable".
-      const final = code === SERVER_NOT_TRUSTED ? SERVER_NOT_TRUSTED : failure;
+      // A server was there all along, but not one this client may (or can) talk to: say that, not
+      // "unavailable".
+      const final = code === SERVER_NOT_TRUSTED || code === REPLY_UNREACHABLE ? code : failure;
       const what =
         failure === 'TIMEOUT'
           ? 'no reply'
           : final === SERVER_NOT_TRUSTED
             ? 'the server at the path is not owned by a trusted user or group (nothing was sent to it)'
-            : `server unavailable (${code})`;
+            : final === REPLY_UNREACHABLE
+              ? "the server's user cannot reach this client's reply socket (nothing was sent to it; choose a reply directory that user can traverse)"
+              : `server unavailable (${code})`;
       entry.reject(
         new RequestError(final, `${entry.type} ${entry.id}: ${what} after ${entry.attempts} attempts`, {
           requestId: entry.id,

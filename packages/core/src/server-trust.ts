@@ -26,3 +26,10 @@ export function trustsOwner(trust: ServerTrust, owner: Owner): boolean {
 
 /** The stable code a transport reports, as a link failure, for a server it will not send to. */
 export const SERVER_NOT_TRUSTED = 'SERVER_NOT_TRUSTED';
+
+/**
+ * The link-failure code a datagram transport reports when a trusted server of another user could
+ * not reach the client's reply socket (a directory above it lets that user through neither as
+ * group nor as other): its replies could never arrive, so nothing is sent.
+ */
+export const REPLY_UNREACHABLE = 'REPLY_UNREACHABLE';

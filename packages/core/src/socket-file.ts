@@ -133,7 +133,12 @@ export function removeIfStale(path: string, probe: SyncSocketProbe): void {
   }
 }
 
-/** Creates (or checks) a directory that only the current user can enter: the home of reply sockets. */
+/**
+ * Creates (or checks) a directory of the current user's that no one else can list or write: the
+ * home of reply sockets. Made 0700; a client whose server runs as another user adds search
+ * permission (0711, see openToServer in the datagram client), which is kept. A directory of ours
+ * that others could read or write is tightened back to 0700.
+ */
 export function ensurePrivateDirectory(directory: string): void {
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   const stats = lstatSync(directory);
@@ -150,7 +155,7 @@ export function ensurePrivateDirectory(directory: string): void {
       },
     );
   }
-  if ((stats.mode & 0o077) !== 0) chmodSync(directory, 0o700);
+  if ((stats.mode & 0o066) !== 0) chmodSync(directory, 0o700);
 }
 
 /** Whether a process with this pid exists (EPERM: it does, and belongs to someone else). */

@@ -11,6 +11,7 @@ export { userReplyDirectory } from './reply-directory.js';
 export {
   defaultServerTrust,
   type Owner,
+  REPLY_UNREACHABLE,
   SERVER_NOT_TRUSTED,
   type ServerTrust,
   trustsOwner,

@@ -145,12 +145,6 @@ export const ERROR_CODES = {
     meaning:
       'a socket passed by socket activation cannot be closed and bound again (quiesce for a checkpoint): its activator holds it',
   },
-  REPLY_UNREACHABLE: {
-    layer: 'transport',
-    failure: 'config',
-    meaning:
-      "a datagram server of another user could not reach the client's reply socket: a directory above it cannot be traversed by that user (choose another reply directory)",
-  },
   PARENT_UNSAFE: {
     layer: 'transport',
     failure: 'runtime',
@@ -217,6 +211,12 @@ export const ERROR_CODES = {
     failure: 'runtime',
     meaning:
       'a server was there, but owned by a user or group the client does not trust; no request was sent to it',
+  },
+  REPLY_UNREACHABLE: {
+    layer: 'request',
+    failure: 'runtime',
+    meaning:
+      "a datagram server of another user could not reach the client's reply socket: a directory above it cannot be traversed by that user (choose another reply directory)",
   },
   REMOTE_ERROR: {
     layer: 'request',

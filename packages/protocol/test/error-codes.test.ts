@@ -58,7 +58,6 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
       'ACTIVATION_INVALID',
       'ACTIVATED_SOCKET_UNUSABLE',
       'ACTIVATED_SOCKET_HELD',
-      'REPLY_UNREACHABLE',
       'PERMISSION_DENIED',
       'FRAME_TOO_LARGE',
       'NOT_CONNECTED',
@@ -72,7 +71,14 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
   },
   RequestError: {
     layers: ['request'],
-    codes: ['TIMEOUT', 'SERVER_UNAVAILABLE', 'SERVER_NOT_TRUSTED', 'REMOTE_ERROR', 'CLOSED'],
+    codes: [
+      'TIMEOUT',
+      'SERVER_UNAVAILABLE',
+      'SERVER_NOT_TRUSTED',
+      'REPLY_UNREACHABLE',
+      'REMOTE_ERROR',
+      'CLOSED',
+    ],
   },
   'error replies': {
     layers: ['reply'],
@@ -165,7 +171,12 @@ describe('ERROR_CODES', () => {
     expect(Object.isFrozen(PROTOCOL_ERROR_CODES)).toBe(true);
     expectTypeOf<ProtocolErrorCode>().toEqualTypeOf<ErrorCodeOf<'protocol'>>();
     expectTypeOf<ErrorCodeOf<'request'>>().toEqualTypeOf<
-      'TIMEOUT' | 'SERVER_UNAVAILABLE' | 'SERVER_NOT_TRUSTED' | 'REMOTE_ERROR' | 'CLOSED'
+      | 'TIMEOUT'
+      | 'SERVER_UNAVAILABLE'
+      | 'SERVER_NOT_TRUSTED'
+      | 'REPLY_UNREACHABLE'
+      | 'REMOTE_ERROR'
+      | 'CLOSED'
     >();
   });
 

@@ -3,6 +3,7 @@ import type {
   ClientTransport,
   ClientTransportOptions,
   LinkFailureListener,
+  Owner,
   ServerBackListener,
   ServerTrust,
 } from '@udsipc/core/transport';
@@ -12,6 +13,7 @@ import {
   bindWithMode,
   defaultServerTrust,
   ensurePrivateDirectory,
+  REPLY_UNREACHABLE,
   removeIfStale,
   SERVER_NOT_TRUSTED,
   ServerWatch,
@@ -33,6 +35,7 @@ import {
 import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
+import { openReplySocketTo } from './reply-access.js';
 import { socketFileOwner } from './socket-file-owner.js';
 
 export interface DatagramClientOptions extends ClientTransportOptions {
@@ -97,6 +100,8 @@ export class DatagramClientTransport implements ClientTransport {
   private readonly trust: ServerTrust;
   /** Whether the server the send socket is connected to passed the trust check. */
   private trusted = false;
+  /** The server owner (uid:gid) the reply socket was last opened to. */
+  private repliesOpenTo: string | undefined;
   private readonly outbox = new Map<string, Buffer>();
   /** Requests held back to leave together: see burst-policy.ts. */
   private readonly burst = new Burst(() => {
@@ -253,8 +258,22 @@ export class DatagramClientTransport implements ClientTransport {
     if (failure) return failure;
     const owner = socketFileOwner(this.serverPath);
     if (typeof owner === 'string') return owner;
-    this.trusted = trustsOwner(this.trust, owner);
-    return this.trusted ? undefined : SERVER_NOT_TRUSTED;
+    this.trusted = trustsOwner(this.trust, owner) && this.repliesReachableBy(owner);
+    if (this.trusted) return undefined;
+    return trustsOwner(this.trust, owner) ? REPLY_UNREACHABLE : SERVER_NOT_TRUSTED;
+  }
+
+  /**
+   * Opens the reply socket to a trusted server of another user (see reply-access.ts), once per
+   * server owner; false when that user could never reach it.
+   */
+  private repliesReachableBy(owner: Owner): boolean {
+    const key = `${owner.uid}:${owner.gid}`;
+    if (this.repliesOpenTo === key) return true;
+    const access = openReplySocketTo(owner, this.replyPath);
+    if (access === undefined) return false;
+    this.repliesOpenTo = key;
+    return true;
   }
 
   private waitForRoom(): void {
