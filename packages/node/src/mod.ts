@@ -4,9 +4,12 @@
 export {
   type AccessPolicy,
   type AccessRule,
+  type ActivatedSocket,
+  activatedSocket,
   type Caller,
   type ClientCounters,
   type Exchange,
+  forgetActivation,
   type Handler,
   HandlerError,
   REQUEST_DEFAULTS,
@@ -17,7 +20,7 @@ export {
   RpcServer,
   TransportError,
 } from '@udsipc/core';
-export { builtinMessages, defineMessage } from '@udsipc/protocol';
+export { AttachmentSchema, builtinMessages, defineMessage } from '@udsipc/protocol';
 export { elapsedUs, type LatencySummary, percentile, summarizeLatencies } from './client/percentiles.js';
 export {
   type EchoBenchOptions,

@@ -2,6 +2,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AttachmentSchema,
   builtinMessages,
   connectClient,
   createServer,
@@ -21,6 +22,11 @@ const messages = {
   ...builtinMessages,
   add: defineMessage(z.object({ a: z.number(), b: z.number() }), z.object({ sum: z.number() })),
   slow: defineMessage(z.object({ ms: z.number() }), z.object({ waited: z.number() })),
+  // Binary data beside JSON: the bytes travel raw after the JSON, never as numbers or base64.
+  blob: defineMessage(
+    z.object({ name: z.string(), data: AttachmentSchema, extra: AttachmentSchema.optional() }),
+    z.object({ name: z.string(), bytes: z.number(), data: AttachmentSchema }),
+  ),
 };
 
 interface Recorded {
@@ -116,6 +122,53 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     expect((refused as RequestError).remoteCode).toBe('FORBIDDEN');
     expect(added).toBe(0);
     expect(created.stats().errorsByCode).toEqual({ FORBIDDEN: 1 });
+  });
+
+  it('carries binary attachments both ways, typed by the schema, up to the transport limit and refused clearly beyond', async () => {
+    let executed = 0;
+    const s = server().handle('blob', (payload) => {
+      expectTypeOf(payload.data).toEqualTypeOf<Uint8Array>();
+      executed++;
+      // The reply's bytes: the request's, reversed, so the test sees they went both ways.
+      const data = Buffer.from(payload.data).reverse();
+      return { name: payload.name, bytes: payload.data.byteLength + (payload.extra?.byteLength ?? 0), data };
+    });
+    await s.start();
+    const c = await client();
+    // Each size a datagram can carry with room for the JSON, or a large one for stream.
+    const size = transport === 'dgram' ? 60 * 1024 : 4 * 1024 * 1024;
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 7) & 0xff;
+    const reply = await c.request('blob', { name: 'first', data, extra: Buffer.from([1, 2, 3]) });
+    expectTypeOf(reply.data).toEqualTypeOf<Uint8Array>();
+    expect(reply.name).toBe('first');
+    expect(reply.bytes).toBe(size + 3);
+    expect(Buffer.from(reply.data).equals(Buffer.from(data).reverse())).toBe(true);
+    // Empty attachments and many in flight keep their order and their bytes.
+    const many = await Promise.all(
+      Array.from({ length: 64 }, (_, n) => c.request('blob', { name: `n${n}`, data: Buffer.alloc(n, n) })),
+    );
+    expect(
+      many.map((r) => [
+        r.name,
+        r.bytes,
+        Buffer.from(r.data).equals(Buffer.alloc(r.bytes, Number(r.name.slice(1)))),
+      ]),
+    ).toEqual(Array.from({ length: 64 }, (_, n) => [`n${n}`, n, true]));
+    // A payload whose schema wants bytes is refused when given none, as any invalid payload.
+    const wrong = await c
+      .request('blob', { name: 'x', data: 'text' } as never)
+      .catch((error: unknown) => error);
+    expect((wrong as RequestError).remoteCode).toBe('INVALID_PAYLOAD');
+    if (transport === 'dgram') {
+      // Over the 65,535-byte datagram: refused before sending, with the sizes, never cut.
+      const tooLarge = await c
+        .request('blob', { name: 'big', data: Buffer.alloc(65_536) })
+        .catch((error: unknown) => error);
+      expect(tooLarge).toMatchObject({ code: 'TOO_LARGE' });
+      expect(String((tooLarge as Error).message)).toMatch(/65536 of them binary/);
+    }
+    expect(executed).toBe(1 + 64);
   });
 
   it('serves a message type of its own, typed, beside the built-in ones', async () => {

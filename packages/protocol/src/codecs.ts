@@ -1,3 +1,4 @@
+import { ATTACHED_MARKER } from './attachments.js';
 import type { Codec, CodecName, WireFormat } from './codec.js';
 import { cstringCodec } from './cstring-wire.js';
 import { jsonCodec } from './json-wire.js';
@@ -9,9 +10,16 @@ export function codecNamed(name: WireFormat): Codec {
   return name === 'json' ? jsonCodec : cstringCodec;
 }
 
-/** JSON envelopes always start with `{`; a seed cstring record starts with its text or a NUL. */
+/**
+ * JSON envelopes always start with `{` (or 0x01, with binary attachments: see attachments.ts); a
+ * seed cstring record starts with its text or a NUL.
+ */
 export function detectCodec(bytes: Uint8Array): Codec {
-  return bytes[0] === OPEN_BRACE ? jsonCodec : cstringCodec;
+  return startsJson(bytes[0]) ? jsonCodec : cstringCodec;
+}
+
+function startsJson(byte: number | undefined): boolean {
+  return byte === OPEN_BRACE || byte === ATTACHED_MARKER;
 }
 
 /** A server's datagram codec: the configured one, or under `auto` the one each message shows. */
@@ -21,14 +29,14 @@ export function datagramCodec(choice: CodecName, bytes: Uint8Array): Codec {
 
 /**
  * A stream connection's codec, read from its first bytes under `auto`: a JSON frame's header has a
- * zero top byte (frames stay under 16 MiB) and its body starts with `{`; a seed cstring record
+ * zero top byte (frames stay under 16 MiB) and its body starts with `{` (or 0x01, attachments); a seed cstring record
  * starts with its text. Undefined while too few bytes have arrived to tell.
  */
 export function detectStreamCodec(head: Uint8Array): Codec | undefined {
   if (head.length < FRAME_HEADER_BYTES + 1) {
     return head.length > 0 && head[0] !== 0 ? cstringCodec : undefined;
   }
-  return head[0] === 0 && head[FRAME_HEADER_BYTES] === OPEN_BRACE ? jsonCodec : cstringCodec;
+  return head[0] === 0 && startsJson(head[FRAME_HEADER_BYTES]) ? jsonCodec : cstringCodec;
 }
 
 /**

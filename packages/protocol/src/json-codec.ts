@@ -1,4 +1,13 @@
 import { isUtf8 } from 'node:buffer';
+import {
+  ATTACHED_HEADER_BYTES,
+  attachBinary,
+  type DetachedPayload,
+  detachBinary,
+  isAttached,
+  packAttached,
+  splitAttached,
+} from './attachments.js';
 import type { ErrorBody, ReplyEnvelope, RequestEnvelope } from './envelope.js';
 import { ProtocolError } from './errors.js';
 import { assertJsonDepth } from './json-limits.js';
@@ -18,8 +27,13 @@ export interface JsonLimits {
   maxValues?: number;
 }
 
-/** Encodes an envelope as UTF-8 JSON, refusing (never cutting) a message over the limit. */
+/**
+ * Encodes an envelope as UTF-8 JSON, refusing (never cutting) a message over the limit. A payload
+ * with binary fields is encoded in the attached layout (see attachments.ts).
+ */
 export function encodeJson(envelope: RequestEnvelope | ReplyEnvelope, limits: JsonLimits): Buffer {
+  const detached = 'payload' in envelope ? detachBinary(envelope.payload) : undefined;
+  if (detached) return encodeAttached(envelope, detached, limits);
   const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
   if (bytes.length > limits.maxBytes) {
     throw new ProtocolError(
@@ -29,6 +43,59 @@ export function encodeJson(envelope: RequestEnvelope | ReplyEnvelope, limits: Js
     );
   }
   return bytes;
+}
+
+function encodeAttached(
+  envelope: RequestEnvelope | ReplyEnvelope,
+  detached: DetachedPayload,
+  limits: JsonLimits,
+): Buffer {
+  const json = Buffer.from(
+    JSON.stringify({ ...envelope, payload: detached.json, bin: detached.bin }),
+    'utf8',
+  );
+  const total = ATTACHED_HEADER_BYTES + json.length + detached.bytes;
+  if (total > limits.maxBytes) {
+    throw new ProtocolError(
+      'TOO_LARGE',
+      `encoded message is ${total} bytes (${detached.bytes} of them binary), over the limit of ${limits.maxBytes}`,
+      { requestId: envelope.id },
+    );
+  }
+  return packAttached(json, detached.parts, detached.bytes);
+}
+
+/** A received message's JSON object, and the attachments' bytes when it is in the attached layout. */
+interface ParsedMessage {
+  readonly message: Record<string, unknown>;
+  readonly attachments: Uint8Array | undefined;
+}
+
+function parseMessage(bytes: Uint8Array, limits: JsonLimits): ParsedMessage {
+  if (!isAttached(bytes)) return { message: parseJsonObject(bytes, limits), attachments: undefined };
+  if (bytes.length > limits.maxBytes) {
+    throw new ProtocolError(
+      'TOO_LARGE',
+      `message is ${bytes.length} bytes, over the limit of ${limits.maxBytes}`,
+    );
+  }
+  const { json, rest } = splitAttached(bytes);
+  return { message: parseJsonObject(json, limits), attachments: rest };
+}
+
+/** The payload, with its attachments put back when the message carried some. */
+function payloadOf(parsed: ParsedMessage, id: string): unknown {
+  const payload = requirePayload(parsed.message, id);
+  if (parsed.attachments === undefined) {
+    if (parsed.message.bin !== undefined) {
+      throw new ProtocolError('MALFORMED', 'field bin is only allowed in a binary message', {
+        field: 'bin',
+        requestId: id,
+      });
+    }
+    return payload;
+  }
+  return attachBinary(payload, parsed.message.bin, parsed.attachments, id);
 }
 
 function parseJsonObject(bytes: Uint8Array, limits: JsonLimits): Record<string, unknown> {
@@ -95,7 +162,8 @@ function requirePayload(message: Record<string, unknown>, id: string): unknown {
  * message; they accept exactly what RequestEnvelopeSchema accepts (a property test holds them to it).
  */
 export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): RequestEnvelope {
-  const message = parseJsonObject(bytes, limits);
+  const parsed = parseMessage(bytes, limits);
+  const { message } = parsed;
   const id = checkVersionAndId(message);
   const { type } = message;
   if (typeof type !== 'string' || type.length === 0 || type.length > MAX_TYPE_NAME_LENGTH) {
@@ -108,7 +176,7 @@ export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): Reques
       },
     );
   }
-  const payload = requirePayload(message, id);
+  const payload = payloadOf(parsed, id);
   const { low } = message;
   if (low === undefined) return { v: PROTOCOL_VERSION, id, type, payload };
   if (typeof low !== 'number' || !Number.isSafeInteger(low) || low < 0) {
@@ -142,9 +210,10 @@ function checkErrorBody(value: unknown, id: string): ErrorBody {
 
 /** Decodes a reply envelope; hand-checked like decodeJsonRequest and held to ReplyEnvelopeSchema by tests. */
 export function decodeJsonReply(bytes: Uint8Array, limits: JsonLimits): ReplyEnvelope {
-  const message = parseJsonObject(bytes, limits);
+  const parsed = parseMessage(bytes, limits);
+  const { message } = parsed;
   const id = checkVersionAndId(message);
-  if (message.ok === true) return { v: PROTOCOL_VERSION, id, ok: true, payload: requirePayload(message, id) };
+  if (message.ok === true) return { v: PROTOCOL_VERSION, id, ok: true, payload: payloadOf(parsed, id) };
   if (message.ok === false) {
     return { v: PROTOCOL_VERSION, id, ok: false, error: checkErrorBody(message.error, id) };
   }

@@ -1,5 +1,11 @@
 // @udsipc/protocol: the wire contract other teams reuse, exported by name. Helpers used only inside
 // this package (the JSON depth scan, zod issue wording, batch entry sizes, errno tests) are not exported.
+
+export {
+  ATTACHED_MARKER,
+  AttachmentSchema,
+  MAX_ATTACHMENTS,
+} from './attachments.js';
 export { CODEC_NAMES, type Codec, type CodecName, type StreamFraming, type WireFormat } from './codec.js';
 export { batchingCodec, codecNamed, datagramCodec, detectCodec, detectStreamCodec } from './codecs.js';
 export { decodeCString, encodeCString } from './cstring-codec.js';
