@@ -126,9 +126,11 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
 
   it('carries binary attachments both ways, typed by the schema, up to the transport limit and refused clearly beyond', async () => {
     let executed = 0;
-    const s = server().handle('blob', (payload) => {
+    const s = server().handle('blob', async (payload) => {
       expectTypeOf(payload.data).toEqualTypeOf<Uint8Array>();
       executed++;
+      // Outlasts the client's time-out below: its resends are answered by this one execution.
+      if (payload.name === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));
       // The reply's bytes: the request's, reversed, so the test sees they went both ways.
       const data = Buffer.from(payload.data).reverse();
       return { name: payload.name, bytes: payload.data.byteLength + (payload.extra?.byteLength ?? 0), data };
@@ -168,7 +170,21 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
       expect(tooLarge).toMatchObject({ code: 'TOO_LARGE' });
       expect(String((tooLarge as Error).message)).toMatch(/65536 of them binary/);
     }
-    expect(executed).toBe(1 + 64);
+    // A resend (same id) of a request with attachments is answered with the one execution's reply.
+    const impatient = await connectClient<typeof messages>({
+      transport,
+      path,
+      messages,
+      replyDirectory: join(dir, 'replies'),
+      timeoutMs: 100,
+      // Resends only prove the point: patience enough for a busy machine.
+      retries: 600,
+    });
+    clients.push(impatient);
+    const slow = await impatient.exchange('blob', { name: 'slow', data: Buffer.from('resent') });
+    expect(slow.attempts).toBeGreaterThan(1);
+    expect(Buffer.from(slow.payload.data).toString()).toBe('tneser');
+    expect(executed).toBe(1 + 64 + 1);
   });
 
   it('serves a message type of its own, typed, beside the built-in ones', async () => {
