@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 
@@ -40,7 +41,12 @@ for (const [name, value] of Object.entries(constants.errno)) {
 export function loadLibc(): Libc | null {
   if (libc !== undefined) return libc;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    // Loaded by its real path: koffi finds its prebuilt binary relative to its own directory
+    // (`../../../@koromix/koffi-<platform>`), which under pnpm exists only beside the real package,
+    // not beside the node_modules/koffi link. Node does not always resolve that link (seen from the
+    // CLIs run in a shell: SO_PEERCRED then failed and stream servers were not trusted).
+    const require = createRequire(import.meta.url);
+    const koffi = require(realpathSync(require.resolve('koffi'))) as typeof import('koffi');
     const lib = koffi.load('libc.so.6');
     const getsockopt = lib.func('int getsockopt(int, int, int, _Out_ uint8_t *, _Inout_ uint32_t *)');
     const getsockname = lib.func('int getsockname(int, _Out_ uint8_t *, _Inout_ uint32_t *)');
