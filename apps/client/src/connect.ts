@@ -30,6 +30,7 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
       transport,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
+      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
     });
     await client.open();
     return { client, transport };

@@ -69,6 +69,14 @@ export const CONNECTION_OPTIONS = {
     default: REQUEST_DEFAULTS.retries,
     help: 'resends, same request id, before failing',
   }),
+  deadlineMs: valueOption({
+    flag: '--deadline',
+    env: 'UDSIPC_DEADLINE',
+    metavar: 'MS',
+    schema: integerIn(1, MAX_DELAY_MS),
+    defaultNote: '(retries + 1) x timeout',
+    help: 'give up on a request this long after it is made; the\nserver does not start it after that (DEADLINE_EXCEEDED)',
+  }),
   replyDirectory: valueOption({
     flag: '--reply-dir',
     env: 'UDSIPC_REPLY_DIR',

@@ -28,6 +28,8 @@ export interface ConnectionOptions {
   codec: ClientCodec;
   timeoutMs: number;
   retries: number;
+  /** Unset: the client's default, (retries + 1) x timeout. */
+  deadlineMs: number | undefined;
   /** Datagram reply directory; undefined means the protocol's per-user default. */
   replyDirectory: string | undefined;
   /** Whose servers to talk to: the transport's default (root and this user) plus what was given. */
@@ -92,6 +94,7 @@ function connectionOptions(
     codec: values.codec,
     timeoutMs: values.timeoutMs,
     retries: values.retries,
+    deadlineMs: values.deadlineMs,
     replyDirectory: values.replyDirectory,
     serverTrust: serverTrust(values.serverUids, values.serverGids),
     json: values.json,

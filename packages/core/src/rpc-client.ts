@@ -28,10 +28,20 @@ export interface RequestOptions {
    * so a request is as patient with a server that is down as with one that is frozen.
    */
   retries?: number;
+  /**
+   * How long the caller waits at most, in ms from the call: the request carries the deadline, a
+   * server does not start it once the deadline has passed (DEADLINE_EXCEEDED), and the client
+   * gives up then (TIMEOUT) even with retries left. Default: `(retries + 1) * timeoutMs`, as long
+   * as the client would wait anyway.
+   */
+  deadlineMs?: number;
 }
 
 /** What a request does when it is not told otherwise: the one place these live (the CLI's help shows them). */
-export const REQUEST_DEFAULTS: Readonly<Required<RequestOptions>> = { timeoutMs: 1_000, retries: 10 };
+export const REQUEST_DEFAULTS: Readonly<Required<Omit<RequestOptions, 'deadlineMs'>>> = {
+  timeoutMs: 1_000,
+  retries: 10,
+};
 
 export interface RpcClientOptions<R extends MessageRegistry> extends RequestOptions {
   /** Its codec (the wire format) is the transport's: configured once, on the transport. */
@@ -72,6 +82,8 @@ interface Pending {
   timeouts: number;
   /** After this (ms since the epoch) a request that cannot reach the server fails. */
   readonly giveUpAt: number;
+  /** When the caller stops waiting, if it chose a deadline (ms since the epoch); else infinity. */
+  readonly deadline: number;
   waitingToResend: boolean;
   /** When the current attempt times out (ms since the epoch); checked by the client's one sweep timer. */
   replyDeadline: number;
@@ -113,6 +125,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
   private readonly backoff: BackoffPolicy;
   private readonly defaultTimeoutMs: number;
   private readonly defaultRetries: number;
+  private readonly defaultDeadlineMs: number | undefined;
   private readonly nextId: () => string;
   private readonly pending = new Map<string, Pending>();
   private readonly limits: { maxBytes: number; maxDepth: number };
@@ -126,6 +139,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     this.backoff = options.backoff ?? DEFAULT_RETRY_BACKOFF;
     this.defaultTimeoutMs = options.timeoutMs ?? REQUEST_DEFAULTS.timeoutMs;
     this.defaultRetries = options.retries ?? REQUEST_DEFAULTS.retries;
+    this.defaultDeadlineMs = options.deadlineMs;
     this.clientId = options.clientId ?? createClientId();
     this.nextId = createRequestIdGenerator(this.clientId);
     this.limits = { maxBytes: this.transport.maxFrameBytes, maxDepth: DEFAULT_MAX_JSON_DEPTH };
@@ -199,15 +213,22 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     // The oldest request still waiting (pending is in issue order), or this one: the server may
     // forget every id of ours below it, since we never send those again.
     const low = this.pending.values().next().value?.counter ?? counter;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const retries = options.retries ?? this.defaultRetries;
+    // The deadline the server is told. Only one the caller chose also ends the client's wait early;
+    // by default it is when the client would have given up anyway, and the client gives up as before.
+    const chosenMs = options.deadlineMs ?? this.defaultDeadlineMs;
+    const deadline = Date.now() + (chosenMs ?? (retries + 1) * timeoutMs);
     let frame: Buffer;
     try {
-      frame = this.codec.encodeRequest({ v: PROTOCOL_VERSION, id, type, payload, low }, this.limits);
+      frame = this.codec.encodeRequest(
+        { v: PROTOCOL_VERSION, id, type, payload, low, deadline },
+        this.limits,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
     this.counters.sent++;
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    const retries = options.retries ?? this.defaultRetries;
     return new Promise<unknown>((resolve, reject) => {
       const entry: Pending = {
         id,
@@ -218,7 +239,8 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
         retries,
         attempts: 0,
         timeouts: 0,
-        giveUpAt: Date.now() + (retries + 1) * timeoutMs,
+        giveUpAt: Math.min(Date.now() + (retries + 1) * timeoutMs, deadline),
+        deadline: chosenMs === undefined ? Number.POSITIVE_INFINITY : deadline,
         waitingToResend: false,
         replyDeadline: 0,
         resendTimer: undefined,
@@ -240,7 +262,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
       this.attemptFailed(entry, 'SERVER_UNAVAILABLE', failure);
       return;
     }
-    entry.replyDeadline = Date.now() + entry.timeoutMs;
+    entry.replyDeadline = Math.min(Date.now() + entry.timeoutMs, entry.deadline);
     this.sweepTimer ??= setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
   }
 
@@ -270,7 +292,9 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
 
   private attemptFailed(entry: Pending, failure: 'TIMEOUT' | 'SERVER_UNAVAILABLE', code: string): void {
     if (failure === 'TIMEOUT') entry.timeouts++;
-    const exhausted = failure === 'TIMEOUT' ? entry.timeouts > entry.retries : Date.now() >= entry.giveUpAt;
+    const pastDeadline = Date.now() >= entry.deadline;
+    const exhausted =
+      pastDeadline || (failure === 'TIMEOUT' ? entry.timeouts > entry.retries : Date.now() >= entry.giveUpAt);
     if (exhausted || this.closed) {
       this.settle(entry);
       this.counters.failed++;
@@ -279,7 +303,9 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
       const final = code === SERVER_NOT_TRUSTED || code === REPLY_UNREACHABLE ? code : failure;
       const what =
         failure === 'TIMEOUT'
-          ? 'no reply'
+          ? pastDeadline
+            ? 'no reply before its deadline'
+            : 'no reply'
           : final === SERVER_NOT_TRUSTED
             ? 'the server at the path is not owned by a trusted user or group (nothing was sent to it)'
             : final === REPLY_UNREACHABLE

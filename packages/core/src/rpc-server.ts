@@ -25,17 +25,12 @@ import {
   type ReplayLimits,
   ReplayTicket,
 } from './replay-cache.js';
+import { HandlerContext, type RequestContext } from './request-context.js';
 import type { ServerPeer, ServerTransport } from './transport.js';
 
 /** What a handler is told besides its payload. */
-export interface RequestContext {
-  readonly id: string;
-  readonly type: string;
-  readonly peer: string;
-  readonly wire: WireFormat;
-  /** Who sent it (uid, gid, and for stream the pid), from the kernel; undefined when unknown. */
-  readonly caller: Caller | undefined;
-}
+
+export type { RequestContext };
 
 export type Handler<R extends MessageRegistry, T extends keyof R> = (
   payload: z.infer<R[T]['request']>,
@@ -198,6 +193,14 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       ticket = known;
       if (this.clients.size < MAX_TRACKED_CLIENTS) this.clients.add(clientId);
     }
+    if (envelope.deadline !== undefined && Date.now() > envelope.deadline) {
+      // Its client stopped waiting (it sat in a frozen or checkpointed server's queue): do not start
+      // it. Remembered like any reply, so a late resend is not run either.
+      const late = Date.now() - envelope.deadline;
+      const message = `request ${envelope.id} reached the server ${late} ms after its deadline: not run`;
+      this.finish(peer, codec, errorReply(envelope.id, 'DEADLINE_EXCEEDED', message), ticket);
+      return;
+    }
     this.execute(envelope, codec, peer, ticket);
   }
 
@@ -222,23 +225,26 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       this.finish(peer, codec, errorReply(envelope.id, 'UNKNOWN_TYPE', message), ticket);
       return;
     }
-    const context: RequestContext = {
-      id: envelope.id,
-      type: envelope.type,
-      peer: peer.id,
-      wire: codec.name,
-      caller: peer.caller,
-    };
+    const context = new HandlerContext(
+      envelope.id,
+      envelope.type,
+      peer.id,
+      codec.name,
+      peer.caller,
+      envelope.deadline,
+    );
     this.counters.executed++;
     increment(this.counters.executedByType, envelope.type);
     let result: unknown;
     try {
       result = handler(payload as never, context);
     } catch (error) {
+      context.settle();
       this.finish(peer, codec, this.handlerFailure(envelope, error), ticket);
       return;
     }
     if (!(result instanceof Promise)) {
+      context.settle();
       this.finish(peer, codec, okReply(envelope.id, result), ticket);
       return;
     }
@@ -249,6 +255,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
         (error: unknown) => this.handlerFailure(envelope, error),
       )
       .then((reply) => {
+        context.settle();
         this.finish(peer, codec, reply, ticket);
         this.inFlight--;
         if (this.inFlight === 0) this.idle?.();

@@ -86,6 +86,35 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     return opened;
   }
 
+  it("gives a handler its request's deadline and a signal that aborts when it passes", async () => {
+    const seen: { deadline: number | undefined; reason: unknown }[] = [];
+    const s = server().handle('slow', async ({ ms }, context) => {
+      // Waits for `ms` or until nobody waits any more, whichever comes first.
+      const reason = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('finished'), ms);
+        context.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(context.signal.reason);
+        });
+      });
+      seen.push({ deadline: context.deadline, reason });
+      return { waited: ms };
+    });
+    await s.start();
+    const c = await client();
+    const before = Date.now();
+    const quick = await c.request('slow', { ms: 1 }, { deadlineMs: 60_000 });
+    expect(quick).toEqual({ waited: 1 });
+    expect(seen[0]?.reason).toBe('finished');
+    expect(seen[0]?.deadline).toBeGreaterThanOrEqual(before + 60_000);
+    // Whether this client sees the handler's early reply or gives up first is a race at the
+    // deadline; what matters is the handler's side.
+    await c.request('slow', { ms: 60_000 }, { deadlineMs: 200, timeoutMs: 50 }).catch(() => undefined);
+    // The handler was told: its signal aborted with DEADLINE_EXCEEDED, long before its 60 s wait.
+    await expect.poll(() => seen.length, { timeout: 60_000 }).toBe(2);
+    expect(seen[1]?.reason).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+
   it("tells a handler who called, from the kernel: this process's uid and gid, and for stream its pid", async () => {
     const callers: unknown[] = [];
     const s = server().handle('add', ({ a, b }, context) => {

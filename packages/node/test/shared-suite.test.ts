@@ -266,6 +266,27 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     expect(stats.resendsAnsweredFromMemory).toBeGreaterThan(0);
   });
 
+  it('does not run a request whose deadline passed while the server was frozen: DEADLINE_EXCEEDED, counted, resends not run either', async () => {
+    const s = await server();
+    const c = await client({ timeoutMs: 100, retries: 1_000 });
+    await expect(c.request('echo', { text: 'before' })).resolves.toEqual({ text: 'before' });
+    s.child.kill('SIGSTOP');
+    // Sent (and resent every 100 ms) into the frozen server's queue; its client stops waiting at the
+    // deadline, whatever retries it had left.
+    const late = await c
+      .exchange('echo', { text: 'late' }, { deadlineMs: 300 })
+      .catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(RequestError);
+    expect(late).toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/before its deadline/) });
+    expect((late as RequestError).attempts).toBeGreaterThan(1);
+    s.child.kill('SIGCONT');
+    // The queue is read in order: by the time stats is answered, every copy of "late" was seen.
+    const stats = await c.request('stats', {});
+    expect(stats.executedByType.echo).toBe(1);
+    expect(stats.errorsByCode.DEADLINE_EXCEEDED).toBe(1);
+    expect(stats.resendsAnsweredFromMemory).toBe((late as RequestError).attempts - 1);
+  });
+
   it('answers a garbage-sending peer with an error (or closes it) while a good client goes on', async () => {
     await server();
     const good = await client();

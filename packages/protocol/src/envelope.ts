@@ -11,12 +11,20 @@ export const TypeNameSchema = z.string().min(1).max(MAX_TYPE_NAME_LENGTH);
  */
 export const LowWatermarkSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * `deadline` (optional): when its client stops waiting, in ms since the epoch (both ends share the
+ * host's clock). A server does not start a request whose deadline has passed (DEADLINE_EXCEEDED);
+ * a server that does not know the field ignores it, and a request without it has no deadline.
+ */
+export const DeadlineSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const RequestEnvelopeSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   id: RequestIdSchema,
   type: TypeNameSchema,
   payload: z.unknown(),
   low: LowWatermarkSchema.optional(),
+  deadline: DeadlineSchema.optional(),
 });
 
 /** The error half of a reply: `code` is stable (a ProtocolError code, a transport code or a handler's own). */

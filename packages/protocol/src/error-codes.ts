@@ -246,6 +246,12 @@ export const ERROR_CODES = {
     meaning:
       "the caller (as the kernel names it) is not allowed to send this type by the server's access policy; it was not run",
   },
+  DEADLINE_EXCEEDED: {
+    layer: 'reply',
+    failure: 'runtime',
+    meaning:
+      "the request's deadline had passed when the server came to it (its client had stopped waiting): it was not run",
+  },
   STALE_REQUEST: {
     layer: 'reply',
     failure: 'runtime',

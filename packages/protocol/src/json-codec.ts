@@ -177,15 +177,25 @@ export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): Reques
     );
   }
   const payload = payloadOf(parsed, id);
-  const { low } = message;
-  if (low === undefined) return { v: PROTOCOL_VERSION, id, type, payload };
-  if (typeof low !== 'number' || !Number.isSafeInteger(low) || low < 0) {
-    throw new ProtocolError('MALFORMED', 'field low must be a non-negative integer', {
-      field: 'low',
+  const envelope: RequestEnvelope = { v: PROTOCOL_VERSION, id, type, payload };
+  const low = optionalCount(message, 'low', id);
+  if (low !== undefined) envelope.low = low;
+  const deadline = optionalCount(message, 'deadline', id);
+  if (deadline !== undefined) envelope.deadline = deadline;
+  return envelope;
+}
+
+/** An optional non-negative integer field (`low`, `deadline`): undefined when absent. */
+function optionalCount(message: Record<string, unknown>, field: string, id: string): number | undefined {
+  const value = message[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ProtocolError('MALFORMED', `field ${field} must be a non-negative integer`, {
+      field,
       requestId: id,
     });
   }
-  return { v: PROTOCOL_VERSION, id, type, payload, low };
+  return value;
 }
 
 function checkErrorBody(value: unknown, id: string): ErrorBody {

@@ -19,6 +19,7 @@ export {
   unpackBatch,
 } from './dgram-batch.js';
 export {
+  DeadlineSchema,
   type ErrorBody,
   ErrorBodySchema,
   type ErrorReplyEnvelope,

@@ -82,7 +82,7 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
   },
   'error replies': {
     layers: ['reply'],
-    codes: ['HANDLER_ERROR', 'REPLY_TOO_LARGE', 'FORBIDDEN', 'STALE_REQUEST'],
+    codes: ['HANDLER_ERROR', 'REPLY_TOO_LARGE', 'FORBIDDEN', 'DEADLINE_EXCEEDED', 'STALE_REQUEST'],
   },
   ConfigError: {
     layers: ['config'],

@@ -30,6 +30,7 @@ const requestArbitrary = fc.record(
     type: fc.string({ minLength: 1, maxLength: 64 }),
     payload: fc.jsonValue({ maxDepth: 5 }),
     low: fc.nat(),
+    deadline: fc.nat(),
   },
   { requiredKeys: ['v', 'id', 'type', 'payload'] },
 );
@@ -50,6 +51,21 @@ const replyArbitrary = fc.oneof(
 );
 
 describe('json codec', () => {
+  it('keeps the deadline optional both ways: a request without one (an earlier client) has none, and a reader that predates it sees the same request', () => {
+    const earlier = { v: 1 as const, id: 'c:1', type: 'echo', payload: { text: 'x' }, low: 1 };
+    expect(decodeJsonRequest(encodeJson(earlier, limits), limits)).toEqual(earlier);
+    const current = { ...earlier, deadline: 1_800_000_000_000 };
+    const decoded = decodeJsonRequest(encodeJson(current, limits), limits);
+    expect(decoded.deadline).toBe(1_800_000_000_000);
+    // What a server of the previous release read (it knew v, id, type, payload and low, and
+    // ignored other fields): the same request, so it still answers a current client.
+    const { deadline: _ignored, ...asEarlierServerSees } = decoded;
+    expect(asEarlierServerSees).toEqual(earlier);
+    expect(
+      RequestEnvelopeSchema.strip().safeParse(JSON.parse(encodeJson(current, limits).toString())).success,
+    ).toBe(true);
+  });
+
   it('round-trips every valid request envelope', () => {
     fc.assert(
       fc.property(requestArbitrary, (request) => {
@@ -76,6 +92,13 @@ describe('json codec', () => {
         type: fc.oneof(fc.string({ maxLength: 70 }), fc.integer()),
         payload: fc.jsonValue({ maxDepth: 3 }),
         low: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.string({ maxLength: 3 }), fc.constant(null)),
+        deadline: fc.oneof(
+          fc.nat(),
+          fc.integer(),
+          fc.double(),
+          fc.string({ maxLength: 3 }),
+          fc.constant(null),
+        ),
       },
       { requiredKeys: [] },
     );
