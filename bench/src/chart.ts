@@ -6,6 +6,8 @@ import type { Spread } from './stats.js';
 const ORDER: TransportId[] = [
   'c-stream',
   'net-ndjson',
+  'peer-zeromq',
+  'peer-node-ipc',
   'udsipc-stream',
   'c-dgram',
   'raw-dgram',
@@ -14,6 +16,8 @@ const ORDER: TransportId[] = [
 const COLORS: Record<TransportId, string> = {
   'c-stream': '#9aa5b1',
   'net-ndjson': '#6b8fb3',
+  'peer-zeromq': '#5e9e6e',
+  'peer-node-ipc': '#8c6bb1',
   'udsipc-stream': '#1f5fa8',
   'c-dgram': '#c9b08f',
   'raw-dgram': '#d18b47',
@@ -129,7 +133,10 @@ function powerTick(value: number): string {
 
 /** The chart of bench-results: pipelined msgs/s and ping-pong p99 by transport and payload, as SVG. */
 export function renderChart(rows: RowResult[], title: string, subtitle: string): string {
-  const present = ORDER.filter((transport) => rows.some((row) => row.transport === transport));
+  // A SKIPPED row (a peer that cannot run here) has no bars to draw.
+  const present = ORDER.filter((transport) =>
+    rows.some((row) => row.transport === transport && !row.skipped),
+  );
   const payloads = PAYLOADS.filter((payload) => rows.some((row) => row.payload.id === payload));
   const find = (transport: TransportId, payload: PayloadId) =>
     rows.find((row) => row.transport === transport && row.payload.id === payload);

@@ -1,4 +1,5 @@
 import { warmupCount } from '@udsipc/node';
+import { cpuTicksOf } from './cpu-ticks.js';
 import { timeIsUp } from './phase-end.js';
 import type { PhaseResult, PhaseSpec } from './plan.js';
 import { latencyPercentiles } from './stats.js';
@@ -9,7 +10,8 @@ import { latencyPercentiles } from './stats.js';
  * its time is up (phase-end.ts); the first warmupCount(maxCount) are left out. Both baselines answer
  * in order (one stream connection; one datagram queue per direction), so replies are matched
  * first-in first-out.
- * `issue(n)` must send n requests; replies are reported with `replied(n)`.
+ * `issue(n)` must send n requests; replies are reported with `replied(n)`. The result carries the
+ * process's CPU ticks at the phase's end (plan.ts, PhaseResult.cpuTicks).
  */
 export class ClosedLoop {
   private readonly started: Float64Array;
@@ -84,8 +86,15 @@ export class ClosedLoop {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    // Read first: the sort below is the bench's own work, not the transport's.
+    const cpuTicks = cpuTicksOf('self');
     const durationUs = this.measureEnd > this.measureStart ? this.measureEnd - this.measureStart : 0;
-    const percentiles = latencyPercentiles(this.latencies.subarray(0, this.samples));
+    // A phase whose every reply fell in its warm-up measured nothing: 0s, as the C client reports,
+    // which the tables show as "—" with the reason (unmeasured.ts).
+    const percentiles =
+      this.samples > 0
+        ? latencyPercentiles(this.latencies.subarray(0, this.samples))
+        : { p50Us: 0, p99Us: 0, p999Us: 0 };
     this.resolveDone({
       window: this.spec.window,
       count: this.completed,
@@ -95,6 +104,7 @@ export class ClosedLoop {
       durationMs: durationUs / 1_000,
       msgsPerSec: durationUs > 0 ? Math.round((this.samples * 1e6) / durationUs) : 0,
       ...percentiles,
+      cpuTicks,
     });
   }
 }

@@ -5,10 +5,10 @@ import { OptionError } from '@udsipc/cli-options';
 import { renderChart } from './chart.js';
 import { describeMachine } from './machine.js';
 import { type CliOptions, parseCli, USAGE } from './options.js';
-import { type BenchProfile, FULL_PROFILE, QUICK_PROFILE } from './plan.js';
+import { type BenchProfile, FULL_PROFILE, isPeer, QUICK_PROFILE } from './plan.js';
 import { migrationRunsTable, migrationTable, restartTable } from './recovery-tables.js';
 import { type BenchResults, runBench } from './run-bench.js';
-import { pingpongTable, pipelinedTable, scaleTable, targetLines } from './table.js';
+import { peerTable, pingpongTable, pipelinedTable, scaleTable, targetLines } from './table.js';
 
 function report(results: BenchResults, outDir: string): string {
   const runs = results.options.runs;
@@ -17,6 +17,13 @@ function report(results: BenchResults, outDir: string): string {
       (results.options.quick ? ' (--quick smoke run: tiny counts, not a measurement)' : ''),
     `machine: ${describeMachine(results.machine)}; load average ${results.machine.loadAtStart[0]} at start, ` +
       `${results.machine.loadAtEnd?.[0] ?? '?'} at end`,
+    results.load.processes > 0
+      ? `background load (--load ${results.load.processes}): ${results.load.processes} busy process(es) ` +
+        `beside every row (${results.load.command})` +
+        (results.load.runningAtEnd !== undefined && results.load.runningAtEnd < results.load.processes
+          ? `; only ${results.load.runningAtEnd} still ran at the end`
+          : '')
+      : 'background load: none (--load 0)',
   ];
   for (const skip of results.skipped) sections.push(`SKIPPED ${skip.name}: ${skip.reason}`);
   if (results.rows.length > 0) {
@@ -30,8 +37,19 @@ function report(results: BenchResults, outDir: string): string {
       '',
       'Pipelined: msgs/s with 8 and 64 requests in flight (60 KiB and 1 MiB: window 8 only). Server: peak RSS',
       '(VmHWM) and CPU seconds (utime+stime, whole run: start-up and every phase) of the server process.',
+      "µs/msg = CPU µs per message answered (utime+stime from /proc): srv = the server's after start-up over every",
+      "request of the run; cli = the client process's after its warm-up phase over the requests after it;",
+      '~ = some run rests on under 0.1 s of CPU (10 ms ticks), a coarse figure.',
       pipelinedTable(results.rows),
     );
+    if (results.rows.some((row) => isPeer(row.transport))) {
+      sections.push(
+        '',
+        'udsipc ÷ peers: each udsipc row against the peer row of the same payload size (the peers run the stream',
+        'payloads: udsipc dgram meets them at 64 B and 4 KiB). rt/s, w8, w64: above 1 is faster; p50: above 1 is slower.',
+        peerTable(results.rows),
+      );
+    }
   }
   if (results.scale.length > 0) {
     const profile = results.profile.scale;
@@ -41,6 +59,8 @@ function report(results: BenchResults, outDir: string): string {
         `${profile.processes} client processes against one server; each client keeps one 64 B echo in flight.`,
       `Aggregate msgs/s over ${profile.measureMs} ms after ${profile.warmupMs} ms of warm-up; open ms = time to open ` +
         'the clients (slowest process).',
+      'µs/msg: srv = server CPU from "go" (all clients open) to the clients\' exit over every reply since "go";',
+      "cli = the client processes' CPU over the measuring window over its replies.",
       scaleTable(results.scale),
     );
   }
@@ -88,10 +108,15 @@ function report(results: BenchResults, outDir: string): string {
   return `${sections.join('\n')}\n`;
 }
 
-/** Rows that failed every run: the bench itself is broken there, not just slow. */
+/**
+ * Rows that failed every run: the bench itself is broken there, not just slow. Not the peers: a
+ * peer that fails here is a result about it (its row says FAILED, or SKIPPED when it cannot load).
+ */
 function brokenRows(results: BenchResults): string[] {
   return [
-    ...results.rows.filter((row) => row.runs.length === 0).map((row) => `${row.label} ${row.payload.label}`),
+    ...results.rows
+      .filter((row) => row.runs.length === 0 && !row.skipped && !isPeer(row.transport))
+      .map((row) => `${row.label} ${row.payload.label}`),
     ...results.scale.filter((row) => row.runs.length === 0).map((row) => `scale ${row.label}`),
     ...results.restart
       .filter((row) => !row.skipped && row.runs.length === 0)
@@ -117,7 +142,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const base = options.quick ? QUICK_PROFILE : FULL_PROFILE;
   const profile: BenchProfile = { ...base, runs: options.runs };
-  const results = await runBench(profile, options.only, (line) => process.stderr.write(`${line}\n`));
+  const results = await runBench(
+    profile,
+    options.only,
+    (line) => process.stderr.write(`${line}\n`),
+    options.load,
+  );
   mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const title = `udsipc bench, ${results.startedAt}: ${profile.runs} run(s) per row${profile.quick ? ' (--quick)' : ''}`;

@@ -33,10 +33,20 @@ const BENCH_OPTIONS = {
         .filter(Boolean),
     ),
     help: `comma-separated rows: c-stream, c-dgram, net-ndjson, raw-dgram, udsipc-stream,
-udsipc-dgram, scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram,
-scale-net-ndjson, restart-dgram, restart-stream, migration-dgram,
-migration-stream, migration-load-dgram, migration-load-stream; a family before
-a dash selects all of it (c, udsipc, scale, restart, migration, migration-load)`,
+udsipc-dgram, peer-zeromq, peer-node-ipc, scale-udsipc-dgram,
+scale-udsipc-stream, scale-raw-dgram, scale-net-ndjson, restart-dgram,
+restart-stream, migration-dgram, migration-stream, migration-load-dgram,
+migration-load-stream; a family before a dash selects all of it (c, udsipc,
+peer, scale, restart, migration, migration-load)`,
+  }),
+  load: valueOption({
+    flag: '--load',
+    metavar: 'N',
+    schema: integerIn(0, 16),
+    default: 0,
+    help: `N busy processes (shell loops) running beside every row, started before the
+first row and stopped after the last, also on an error or Ctrl-C, each bounded
+by timeout(1) ({default}: none)`,
   }),
   out: valueOption({
     flag: '--out',
@@ -57,22 +67,27 @@ export const USAGE = `Usage: pnpm bench [-- options]
        node bench/dist/main.js [options]
 
 Measures udsipc stream and datagram against the project's own C ping-pong program (compiled
-with cc at bench time; skipped with a message without a compiler), a plain node:net NDJSON echo
-and a raw unix-dgram echo; then 1,000 clients against one server; then how soon clients waiting
-through a graceful restart are answered; then the live-migration pause, idle and under load.
-Each row: a fresh server process, its client in another process, warm-up excluded, median of
-N runs [min–max], ratios to the matching baseline and to the C program beside it.
+with cc at bench time; skipped with a message without a compiler), a plain node:net NDJSON echo,
+a raw unix-dgram echo and the peers a user might pick instead, zeromq (Dealer/Router over ipc://)
+and node-ipc (each SKIPPED with the reason when it cannot be loaded here); then 1,000 clients
+against one server; then how soon clients waiting through a graceful restart are answered; then
+the live-migration pause, idle and under load. Each row: a fresh server process, its client in
+another process, warm-up excluded, median of N runs [min–max], ratios to the matching baseline,
+to the C program and to each peer, and the CPU µs per message of server and client.
 
 Options:
 ${formatOptionHelp(BENCH_OPTIONS, { flagWidth: 15 })}
 
 Progress goes to stderr, the tables to stdout. Exit 0 when every selected row ran (a MISS is a
-result, not a failure), 1 when a row failed in all its runs, 2 on a usage error.
+result, not a failure; so is a peer that is SKIPPED or fails), 1 when another row failed in all
+its runs, 2 on a usage error.
 `;
 
 export interface CliOptions {
   runs: number;
   quick: boolean;
+  /** Busy background processes (--load). */
+  load: number;
   only: string[] | undefined;
   outDir: string;
 }
@@ -100,5 +115,5 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   checkRows(values.only);
   // --quick is one run unless --runs says otherwise.
   const runs = values.quick && sources.runs === undefined ? 1 : values.runs;
-  return { runs, quick: values.quick, only: values.only, outDir: values.out };
+  return { runs, quick: values.quick, load: values.load, only: values.only, outDir: values.out };
 }

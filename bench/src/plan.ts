@@ -1,6 +1,6 @@
 /**
  * What is measured: the transports, payloads and phases of `pnpm bench`, and the shapes every
- * client process (C, Node baselines, udsipc) reports in.
+ * client process (C, Node baselines, peers, udsipc) reports in.
  */
 import { capMsOf, minMeasuredOf } from './phase-end.js';
 
@@ -11,8 +11,22 @@ export const TRANSPORT_IDS = [
   'raw-dgram',
   'udsipc-stream',
   'udsipc-dgram',
+  'peer-zeromq',
+  'peer-node-ipc',
 ] as const;
 export type TransportId = (typeof TRANSPORT_IDS)[number];
+
+/**
+ * The libraries a user would pick instead of udsipc, run like the baselines (their own server and
+ * client processes, the same payloads, windows and phases). Both are stream-like (a UNIX stream
+ * socket underneath), so they take the stream payloads and are compared with both udsipc rows.
+ */
+export const PEER_IDS = ['peer-zeromq', 'peer-node-ipc'] as const;
+export type PeerId = (typeof PEER_IDS)[number];
+
+export function isPeer(id: TransportId): id is PeerId {
+  return (PEER_IDS as readonly TransportId[]).includes(id);
+}
 export type SocketKind = 'stream' | 'dgram';
 
 export interface TransportInfo {
@@ -44,6 +58,8 @@ export const TRANSPORTS: Record<TransportId, TransportInfo> = {
     baseline: 'raw-dgram',
     c: 'c-dgram',
   },
+  'peer-zeromq': { id: 'peer-zeromq', label: 'zeromq', kind: 'stream', c: 'c-stream' },
+  'peer-node-ipc': { id: 'peer-node-ipc', label: 'node-ipc', kind: 'stream', c: 'c-stream' },
 };
 
 export type PayloadId = 'small' | 'medium' | 'large';
@@ -111,6 +127,12 @@ export interface PhaseResult {
   runnerP50Us?: number;
   runnerP99Us?: number;
   errorsByCode?: Record<string, number>;
+  /**
+   * The client process's utime+stime, in clock ticks, read from its own /proc/self/stat when the
+   * phase ended (cpu-ticks.ts; the C program reads the same file). Cumulative: the CPU of the
+   * phases after the warm-up is the last phase's reading less the warm-up phase's.
+   */
+  cpuTicks?: number;
 }
 
 export interface PhaseBudget {

@@ -4,21 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeSocket } from '@udsipc/transport-dgram';
+import { cpuTicksOf } from './cpu-ticks.js';
 
 /** Every process the bench started and has not seen exit, by pid: killed on any way out. */
 const live = new Map<number, string>();
+/** Those of them that lead a process group of their own: killed with their whole group. */
+const groups = new Set<number>();
 let scratch: string | undefined;
 let hooksInstalled = false;
 
 function killAll(): void {
   for (const pid of live.keys()) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(groups.has(pid) ? -pid : pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
   }
   live.clear();
+  groups.clear();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 }
 
@@ -67,16 +71,28 @@ export interface Child {
 
 const OUTPUT_CAP = 1 << 20;
 
-/** Spawns a tracked process with piped output (kept up to 1 MiB each). */
-export function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+/**
+ * Spawns a tracked process with piped output (kept up to 1 MiB each). With `ownGroup` it leads a
+ * process group of its own (setsid), and the bench kills that whole group: a command that starts
+ * others (`timeout` and what it runs) leaves none behind.
+ */
+export function start(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  ownGroup = false,
+): Child {
   installCleanup();
   const child = spawn(command, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
+    detached: ownGroup,
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const pid = child.pid;
   live.set(pid, name);
+  if (ownGroup) groups.add(pid);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -89,10 +105,12 @@ export function start(name: string, command: string, args: string[], env: NodeJS
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code) => {
       live.delete(pid);
+      groups.delete(pid);
       resolve(code);
     });
     child.once('error', () => {
       live.delete(pid);
+      groups.delete(pid);
       resolve(null);
     });
   });
@@ -113,6 +131,16 @@ export async function stopChild(child: Child, graceMs = 2_000): Promise<void> {
   const timer = setTimeout(() => child.child.kill('SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);
+}
+
+/** SIGKILL to a process started with `ownGroup` and to everything in its group; resolves once it has exited. */
+export async function killGroup(child: Child): Promise<void> {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
+  await child.exited;
 }
 
 /** Whether a socket file is at `path` with a process bound to it. */
@@ -176,6 +204,11 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
+/** Clock ticks of /proc/<pid>/stat (cpu-ticks.ts, or a client's report) in seconds. */
+export function ticksToSeconds(ticks: number): number {
+  return ticks / ticksPerSecond();
+}
+
 export interface ProcessUsage {
   /** Peak resident set size (VmHWM), MiB. */
   peakRssMiB: number;
@@ -187,12 +220,10 @@ export interface ProcessUsage {
 export function processUsage(pid: number): ProcessUsage | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = cpuTicksOf(pid);
+    if (ticks === undefined) return undefined;
     const hwmKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-    // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { peakRssMiB: hwmKiB / 1024, cpuS: ticks / ticksPerSecond() };
+    return { peakRssMiB: hwmKiB / 1024, cpuS: ticksToSeconds(ticks) };
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COARSE_CPU_S, type CpuShare, clientShare, serverShare, usPerMessage } from './cpu-per-message.js';
 import {
   type ClientSpec,
   type Payload,
@@ -39,6 +40,10 @@ export interface RunSample {
   server: ProcessUsage;
   /** CPU the server had spent by the time it was listening (start-up, included in server.cpuS). */
   serverStartupCpuS: number;
+  /** The server's CPU after start-up and the requests it answered (cpu-per-message.ts). */
+  serverCpu?: CpuShare;
+  /** The client process's CPU after its warm-up phase and the requests answered then. */
+  clientCpu?: CpuShare;
   errors: number;
 }
 
@@ -48,6 +53,12 @@ export interface RowSummary {
   w64?: Spread;
   serverRssMiB?: Spread;
   serverCpuS?: Spread;
+  /** CPU µs per message answered, server (start-up left out) and client (warm-up left out). */
+  serverUsPerMsg?: Spread;
+  clientUsPerMsg?: Spread;
+  /** Some run's figure rests on less than COARSE_CPU_S of CPU (a few 10 ms ticks). */
+  serverCpuCoarse?: boolean;
+  clientCpuCoarse?: boolean;
   errors: number;
 }
 
@@ -59,6 +70,8 @@ export interface RowResult {
   phases: PhaseSpec[];
   runs: RunSample[];
   failures: string[];
+  /** Why the row did not run (a peer that cannot be loaded here). */
+  skipped?: string;
   summary: RowSummary;
 }
 
@@ -75,6 +88,10 @@ function serverCommand(ctx: RowContext, transport: TransportId, socket: string):
     case 'udsipc-stream':
     case 'udsipc-dgram':
       return [process.execPath, udsipcServerArgs(info.kind, socket)];
+    case 'peer-zeromq':
+      return [process.execPath, [WORKER_SCRIPT, 'zeromq-server', socket]];
+    case 'peer-node-ipc':
+      return [process.execPath, [WORKER_SCRIPT, 'node-ipc-server', socket]];
   }
 }
 
@@ -103,6 +120,10 @@ function clientCommand(
     case 'udsipc-stream':
     case 'udsipc-dgram':
       return [process.execPath, [WORKER_SCRIPT, `${transport}-client`, JSON.stringify(spec)]];
+    case 'peer-zeromq':
+      return [process.execPath, [WORKER_SCRIPT, 'zeromq-client', JSON.stringify(spec)]];
+    case 'peer-node-ipc':
+      return [process.execPath, [WORKER_SCRIPT, 'node-ipc-client', JSON.stringify(spec)]];
   }
 }
 
@@ -149,7 +170,16 @@ export async function measureRun(
       byPhase[phase.name] = result;
       errors += result.errors;
     });
-    return { run, phases: byPhase, server: usage, serverStartupCpuS: startup?.cpuS ?? 0, errors };
+    const serverStartupCpuS = startup?.cpuS ?? 0;
+    return {
+      run,
+      phases: byPhase,
+      server: usage,
+      serverStartupCpuS,
+      serverCpu: serverShare(usage.cpuS, serverStartupCpuS, byPhase),
+      clientCpu: clientShare(phases, results),
+      errors,
+    };
   } finally {
     await stopChild(server);
   }
@@ -176,6 +206,10 @@ export function summarize(runs: RunSample[]): RowSummary {
     w64: of((sample) => sample.phases.w64?.msgsPerSec),
     serverRssMiB: of((sample) => sample.server.peakRssMiB),
     serverCpuS: of((sample) => sample.server.cpuS, true),
+    serverUsPerMsg: of((sample) => usPerMessage(sample.serverCpu), true),
+    clientUsPerMsg: of((sample) => usPerMessage(sample.clientCpu), true),
+    serverCpuCoarse: runs.some((sample) => (sample.serverCpu?.cpuS ?? 0) < COARSE_CPU_S),
+    clientCpuCoarse: runs.some((sample) => (sample.clientCpu?.cpuS ?? 0) < COARSE_CPU_S),
     errors: runs.reduce((total, sample) => total + sample.errors, 0),
   };
 }

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type LoadInfo, loadBoundS, startBackgroundLoad } from './background-load.js';
 import { buildPingpong } from './c/build.js';
+import { usPerMessage } from './cpu-per-message.js';
 import { formatNumber, formatRate } from './format.js';
 import { type MachineInfo, machineInfo, roundedLoad } from './machine.js';
 import {
@@ -11,7 +13,17 @@ import {
   migrationUnavailable,
   summarizeMigration,
 } from './migration.js';
-import { type BenchProfile, budgetKey, payloadsFor, phasesFor, TRANSPORT_IDS, TRANSPORTS } from './plan.js';
+import { peerAvailability } from './peer-availability.js';
+import { peerTargets } from './peer-targets.js';
+import {
+  type BenchProfile,
+  budgetKey,
+  PEER_IDS,
+  payloadsFor,
+  phasesFor,
+  TRANSPORT_IDS,
+  TRANSPORTS,
+} from './plan.js';
 import { scratchDirectory } from './processes.js';
 import { recoveryTargets } from './recovery-targets.js';
 import { describeRestartRun, measureRestartRun, type RestartRow, summarizeRestart } from './restart.js';
@@ -21,8 +33,8 @@ import type { ScaleTarget } from './scale-client.js';
 import { checkTargets, type TargetCheck } from './target-checks.js';
 
 /**
- * Everything `--only` can name; a prefix before a dash selects a family (c, udsipc, scale, restart,
- * migration, migration-load).
+ * Everything `--only` can name; a prefix before a dash selects a family (c, udsipc, peer, scale,
+ * restart, migration, migration-load).
  */
 export const SELECTABLE = [
   ...TRANSPORT_IDS,
@@ -44,12 +56,18 @@ export function selected(name: Selectable, only: readonly string[] | undefined):
 }
 
 export interface BenchResults {
-  /** 2: phases carry minMeasured/capMs, migration rows loaded/label and more fields, restart rows. */
-  schema: 2;
+  /**
+   * 3: CPU per message (runs' serverCpu/clientCpu, phases' cpuTicks, summaries' µs/msg), the peer
+   * rows (skipped when they cannot run), the background load. 2: phases carry minMeasured/capMs,
+   * migration rows loaded/label and more fields, restart rows.
+   */
+  schema: 3;
   startedAt: string;
   elapsedS: number;
   machine: MachineInfo;
-  options: { runs: number; quick: boolean; only: string[] | null };
+  options: { runs: number; quick: boolean; only: string[] | null; load: number };
+  /** --load: the busy processes that ran beside every row. */
+  load: LoadInfo;
   profile: BenchProfile;
   cCompiler: string | null;
   skipped: { name: string; reason: string }[];
@@ -69,6 +87,7 @@ function describeRun(sample: RunSample): string {
     w8 ? `w8 ${formatRate(w8.msgsPerSec)}` : '',
     w64 ? `w64 ${formatRate(w64.msgsPerSec)} msgs/s` : w8 ? 'msgs/s' : '',
     `srv ${sample.server.peakRssMiB.toFixed(0)} MiB ${sample.server.cpuS.toFixed(2)} s`,
+    `µs/msg srv ${formatNumber(usPerMessage(sample.serverCpu))} cli ${formatNumber(usPerMessage(sample.clientCpu))}`,
     sample.errors > 0 ? `${sample.errors} ERRORS` : '',
   ];
   return parts.filter(Boolean).join(' · ');
@@ -81,12 +100,14 @@ function message(error: unknown): string {
 /**
  * The whole bench: every selected row, `runs` times, interleaved (run 1 of every row, then run 2 …)
  * so slow drifts of the machine spread over all rows alike; then the scale rows, the restart rows,
- * then migration (idle and under load).
+ * then migration (idle and under load). With `load` busy processes beside all of them, started
+ * before the first row and stopped after the last, whatever happens in between.
  */
 export async function runBench(
   profile: BenchProfile,
   only: readonly string[] | undefined,
   progress: Progress,
+  load = 0,
 ): Promise<BenchResults> {
   const started = Date.now();
   const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
@@ -113,6 +134,18 @@ export async function runBench(
   }
   const ctx: RowContext = { scratch, replyDir, cBinary };
 
+  const peerSkips = new Map<string, string>();
+  for (const peer of PEER_IDS.filter((id) => selected(id, only))) {
+    const availability = await peerAvailability(peer);
+    if (availability.ok) {
+      say(`${TRANSPORTS[peer].label}: ${availability.found}`);
+    } else {
+      peerSkips.set(peer, availability.reason);
+      skipped.push({ name: peer, reason: availability.reason });
+      say(`SKIPPED ${TRANSPORTS[peer].label}: ${availability.reason}`);
+    }
+  }
+
   const transports = TRANSPORT_IDS.filter(
     (id) => selected(id, only) && (!id.startsWith('c-') || cBinary !== undefined),
   );
@@ -121,6 +154,7 @@ export async function runBench(
     for (const transport of transports) {
       const info = TRANSPORTS[transport];
       const payload = payloadsFor(info.kind).find((candidate) => candidate.id === payloadId)!;
+      const skip = peerSkips.get(transport);
       rows.push({
         transport,
         label: info.label,
@@ -129,12 +163,53 @@ export async function runBench(
         phases: phasesFor(profile.budgets[budgetKey(payloadId, info.kind)]),
         runs: [],
         failures: [],
+        ...(skip ? { skipped: skip } : {}),
         summary: summarize([]),
       });
     }
   }
+
+  const background = startBackgroundLoad(load, loadBoundS(profile.runs));
+  if (load > 0) say(`background load: ${load} busy process(es) started`);
+  try {
+    const measured = await measureEverything(ctx, profile, only, rows, say);
+    machine.loadAtEnd = roundedLoad();
+    return {
+      schema: 3,
+      startedAt: new Date(started).toISOString(),
+      elapsedS: Math.round((Date.now() - started) / 100) / 10,
+      machine,
+      options: { runs: profile.runs, quick: profile.quick, only: only ? [...only] : null, load },
+      load: background.info,
+      profile,
+      cCompiler,
+      skipped,
+      rows,
+      ...measured,
+      targets: [
+        ...(rows.length > 0 ? [...checkTargets(rows), ...peerTargets(rows)] : []),
+        ...recoveryTargets(measured.migration, measured.restart),
+      ],
+    };
+  } finally {
+    await background.stop();
+    if (load > 0) {
+      say(`background load: stopped (${background.info.runningAtEnd} of ${load} were still running)`);
+    }
+  }
+}
+
+/** The rows (filled in place), then the scale, restart and migration rows. */
+async function measureEverything(
+  ctx: RowContext,
+  profile: BenchProfile,
+  only: readonly string[] | undefined,
+  rows: RowResult[],
+  say: Progress,
+): Promise<Pick<BenchResults, 'scale' | 'restart' | 'migration'>> {
   for (let run = 1; run <= profile.runs; run++) {
     for (const row of rows) {
+      if (row.skipped) continue;
       const name = `run ${run}/${profile.runs} · ${row.label} · ${row.payload.label}`;
       try {
         const sample = await measureRun(ctx, row.transport, row.payload, row.phases, run);
@@ -169,7 +244,8 @@ export async function runBench(
         row.runs.push(sample);
         say(
           `${name} · ${formatRate(sample.msgsPerSec)} msgs/s · srv ${sample.server.peakRssMiB.toFixed(0)} MiB ` +
-            `${sample.server.cpuS.toFixed(2)} s · opened in ${sample.openMs} ms` +
+            `${sample.server.cpuS.toFixed(2)} s · µs/msg srv ${formatNumber(usPerMessage(sample.serverCpu))} ` +
+            `cli ${formatNumber(usPerMessage(sample.clientCpu))} · opened in ${sample.openMs} ms` +
             (sample.errors > 0 ? ` · ${sample.errors} ERRORS` : ''),
         );
       } catch (error) {
@@ -182,23 +258,7 @@ export async function runBench(
 
   const restart = await runRestartRows(ctx, profile, only, say);
   const migration = await runMigrationRows(ctx, profile, only, say);
-
-  machine.loadAtEnd = roundedLoad();
-  return {
-    schema: 2,
-    startedAt: new Date(started).toISOString(),
-    elapsedS: Math.round((Date.now() - started) / 100) / 10,
-    machine,
-    options: { runs: profile.runs, quick: profile.quick, only: only ? [...only] : null },
-    profile,
-    cCompiler,
-    skipped,
-    rows,
-    scale,
-    restart,
-    migration,
-    targets: [...(rows.length > 0 ? checkTargets(rows) : []), ...recoveryTargets(migration, restart)],
-  };
+  return { scale, restart, migration };
 }
 
 const MODES = ['dgram', 'stream'] as const;

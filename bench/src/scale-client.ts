@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineSplitter } from './baselines/line-splitter.js';
+import { cpuTicksOf } from './cpu-ticks.js';
 
 export const SCALE_TARGETS = ['udsipc-dgram', 'udsipc-stream', 'raw-dgram', 'net-ndjson'] as const;
 export type ScaleTarget = (typeof SCALE_TARGETS)[number];
@@ -27,14 +28,26 @@ export interface ScaleClientResult {
   replies: number;
   errors: number;
   measureMs: number;
+  /** This process's utime+stime over the measuring window, clock ticks (its own /proc/self/stat). */
+  cpuTicks?: number;
+  /**
+   * Replies from "go" until every client had its last request answered (or 2 s passed): all the
+   * server answered this process from the moment the bench read the server's CPU at "go".
+   */
+  repliesSinceGo: number;
 }
 
 /** A client that keeps one request in flight until told to stop; `replies` counts answers. */
 interface Lane {
   start(): void;
   stop(): void;
+  /** No request of this client is waiting for its reply. */
+  idle(): boolean;
   close(): Promise<void> | void;
 }
+
+/** How long the clients wait for their last replies after the window before they close. */
+const DRAIN_MS = 2_000;
 
 interface Counters {
   replies: number;
@@ -49,7 +62,9 @@ async function udsipcLanes(spec: ScaleClientSpec, counters: Counters): Promise<L
   for (let i = 0; i < spec.clients; i++) {
     const client = await connectClient({ transport: kind, path: spec.socket, replyDirectory: spec.replyDir });
     let stopped = false;
+    let busy = false;
     const next = () => {
+      busy = !stopped;
       if (!stopped) client.request('echo', payload).then(onReply, onError);
     };
     const onReply = () => {
@@ -65,6 +80,7 @@ async function udsipcLanes(spec: ScaleClientSpec, counters: Counters): Promise<L
       stop: () => {
         stopped = true;
       },
+      idle: () => !busy,
       close: () => client.close(),
     });
   }
@@ -97,8 +113,10 @@ async function ndjsonLanes(spec: ScaleClientSpec, counters: Counters): Promise<L
     socket.setEncoding('utf8');
     const splitter = new LineSplitter();
     let stopped = false;
+    let busy = false;
     let id = 0;
     const send = () => {
+      busy = !stopped;
       if (!stopped) socket.write(`${JSON.stringify({ id: id++, text })}\n`);
     };
     const onLine = (line: string) => {
@@ -113,6 +131,7 @@ async function ndjsonLanes(spec: ScaleClientSpec, counters: Counters): Promise<L
       stop: () => {
         stopped = true;
       },
+      idle: () => !busy,
       close: () => {
         socket.destroy();
       },
@@ -129,14 +148,17 @@ async function rawDgramLanes(spec: ScaleClientSpec, counters: Counters): Promise
     const path = join(spec.replyDir, `s-${process.pid}-${i}.sock`);
     rmSync(path, { force: true });
     let stopped = false;
+    let busy = false;
     let congested = false;
     let waiting = false;
     const socket = unixDgram.createSocket('unix_dgram', () => {
       counters.replies++;
+      busy = false;
       send();
     });
     const send = () => {
       if (stopped) return;
+      busy = true;
       congested = false;
       socket.send(frame);
       waiting = congested;
@@ -155,6 +177,7 @@ async function rawDgramLanes(spec: ScaleClientSpec, counters: Counters): Promise
       stop: () => {
         stopped = true;
       },
+      idle: () => !busy,
       close: () => {
         socket.close();
         rmSync(path, { force: true });
@@ -182,18 +205,32 @@ export async function runScaleClient(spec: ScaleClientSpec): Promise<void> {
   const input = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => input.once('line', () => resolve()));
   input.close();
+  const atGo = counters.replies;
   for (const lane of lanes) lane.start();
   await sleep(spec.warmupMs);
   const before = counters.replies;
   const errorsBefore = counters.errors;
+  const ticksBefore = cpuTicksOf('self');
   const from = performance.now();
   await sleep(spec.measureMs);
   const replies = counters.replies - before;
+  const ticksAfter = cpuTicksOf('self');
   const measureMs = performance.now() - from;
   const errors = counters.errors - errorsBefore;
   for (const lane of lanes) lane.stop();
-  const result: ScaleClientResult = { clients: lanes.length, openMs, replies, errors, measureMs };
+  // The last requests are answered before the clients close, so what the server did since "go"
+  // matches the replies counted here (for its CPU per message); they are outside the window.
+  const drainUntil = performance.now() + DRAIN_MS;
+  while (!lanes.every((lane) => lane.idle()) && performance.now() < drainUntil) await sleep(5);
+  const result: ScaleClientResult = {
+    clients: lanes.length,
+    openMs,
+    replies,
+    errors,
+    measureMs,
+    ...(ticksBefore !== undefined && ticksAfter !== undefined ? { cpuTicks: ticksAfter - ticksBefore } : {}),
+    repliesSinceGo: counters.replies - atGo,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  // Replies still in flight are not waited for: closing fails them, and they are outside the window.
   await Promise.all(lanes.map((lane) => lane.close()));
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { COARSE_CPU_S, type CpuShare, usPerMessage } from './cpu-per-message.js';
 import type { BenchProfile } from './plan.js';
 import {
   type Child,
@@ -11,6 +12,7 @@ import {
   processUsage,
   start,
   stopChild,
+  ticksToSeconds,
 } from './processes.js';
 import { type RowContext, startServer, WORKER_SCRIPT } from './rows.js';
 import type { ScaleClientResult, ScaleClientSpec, ScaleTarget } from './scale-client.js';
@@ -38,6 +40,14 @@ export interface ScaleRun {
   /** The slowest process's time to open its clients. */
   openMs: number;
   server: ProcessUsage;
+  /**
+   * The server's CPU from "go" (every client open: its start-up and the 1,000 connections left
+   * out) to the client processes' exit, over every reply since "go" (the clients wait for their
+   * last ones before closing).
+   */
+  serverCpu?: CpuShare;
+  /** The client processes' CPU over their measuring windows (their own /proc), over its replies. */
+  clientCpu?: CpuShare;
 }
 
 export interface ScaleRow {
@@ -51,6 +61,10 @@ export interface ScaleRow {
     msgsPerSec?: Spread;
     serverRssMiB?: Spread;
     serverCpuS?: Spread;
+    serverUsPerMsg?: Spread;
+    clientUsPerMsg?: Spread;
+    serverCpuCoarse?: boolean;
+    clientCpuCoarse?: boolean;
     openMs?: Spread;
     errors: number;
   };
@@ -102,6 +116,7 @@ export async function measureScaleRun(
       );
     }
     await Promise.all(clients.map((client) => waitForReady(client, 60_000)));
+    const atGo = processUsage(server.pid);
     for (const client of clients) client.child.stdin!.write('go\n');
     const outputs = await Promise.all(
       clients.map((client) => outputOf(client, profile.warmupMs + profile.measureMs + 30_000)),
@@ -110,15 +125,33 @@ export async function measureScaleRun(
     if (!usage) throw new Error(`${target} server died during the scale run: ${server.stderr().trim()}`);
     const ready = outputs.map((output) => JSON.parse(output.split('\n')[0]!) as { openMs: number });
     const results = outputs.map((output) => lastJsonLine(output) as ScaleClientResult);
+    const clientTicks = results.map((result) => result.cpuTicks);
+    const replies = results.reduce((total, result) => total + result.replies, 0);
     return {
       run,
       msgsPerSec: Math.round(
         results.reduce((total, result) => total + (result.replies * 1_000) / result.measureMs, 0),
       ),
-      replies: results.reduce((total, result) => total + result.replies, 0),
+      replies,
       errors: results.reduce((total, result) => total + result.errors, 0),
       openMs: Math.max(...ready.map((line) => line.openMs)),
       server: usage,
+      ...(atGo
+        ? {
+            serverCpu: {
+              cpuS: Math.max(0, usage.cpuS - atGo.cpuS),
+              answered: results.reduce((total, result) => total + result.repliesSinceGo, 0),
+            },
+          }
+        : {}),
+      ...(clientTicks.every((ticks) => ticks !== undefined)
+        ? {
+            clientCpu: {
+              cpuS: ticksToSeconds(clientTicks.reduce<number>((total, ticks) => total + (ticks ?? 0), 0)),
+              answered: replies,
+            },
+          }
+        : {}),
     };
   } finally {
     await Promise.all(clients.map((client) => stopChild(client, 500)));
@@ -131,6 +164,10 @@ export function summarizeScale(runs: ScaleRun[]): ScaleRow['summary'] {
     msgsPerSec: spread(runs.map((run) => run.msgsPerSec).filter((value) => value > 0)),
     serverRssMiB: spread(runs.map((run) => run.server.peakRssMiB)),
     serverCpuS: spread(runs.map((run) => run.server.cpuS)),
+    serverUsPerMsg: spread(runs.flatMap((run) => usPerMessage(run.serverCpu) ?? [])),
+    clientUsPerMsg: spread(runs.flatMap((run) => usPerMessage(run.clientCpu) ?? [])),
+    serverCpuCoarse: runs.some((run) => (run.serverCpu?.cpuS ?? 0) < COARSE_CPU_S),
+    clientCpuCoarse: runs.some((run) => (run.clientCpu?.cpuS ?? 0) < COARSE_CPU_S),
     openMs: spread(runs.map((run) => run.openMs)),
     errors: runs.reduce((total, run) => total + run.errors, 0),
   };

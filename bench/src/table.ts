@@ -1,4 +1,5 @@
 import { formatNumber, formatRate, formatRatio, range } from './format.js';
+import { PEER_METRICS, peerRowFor, peersIn, UDSIPC_IDS } from './peer-ratios.js';
 import { type PayloadId, type PhaseName, TRANSPORTS, type TransportId } from './plan.js';
 import type { RowResult } from './rows.js';
 import { SCALE_BASELINE, type ScaleRow } from './scale.js';
@@ -30,6 +31,8 @@ export function renderTable(columns: Column[], rows: string[][]): string {
 const ORDER: TransportId[] = [
   'c-stream',
   'net-ndjson',
+  'peer-zeromq',
+  'peer-node-ipc',
   'udsipc-stream',
   'c-dgram',
   'raw-dgram',
@@ -61,6 +64,7 @@ function phaseNotes(row: RowResult, phases: PhaseName[]): string[] {
 }
 
 function status(row: RowResult): string {
+  if (row.skipped) return `SKIPPED: ${row.skipped}`;
   if (row.runs.length === 0) return `FAILED: ${row.failures[0] ?? 'no run completed'}`;
   const notes: string[] = [];
   if (row.failures.length > 0) notes.push(`${row.failures.length} run(s) failed`);
@@ -69,6 +73,12 @@ function status(row: RowResult): string {
 }
 
 const PIPELINED: PhaseName[] = ['w8', 'w64'];
+
+/** CPU µs per message; "~" when some run's figure rests on under 0.1 s of CPU (10 ms ticks). */
+export function formatCpu(value: number | undefined, coarse: boolean | undefined): string {
+  if (value === undefined) return '—';
+  return `${coarse ? '~' : ''}${formatNumber(value, value < 100 ? 1 : 0)}`;
+}
 
 export function pingpongTable(rows: RowResult[]): string {
   const columns: Column[] = [
@@ -121,6 +131,8 @@ export function pipelinedTable(rows: RowResult[]): string {
     { header: 'w64 ×C' },
     { header: 'srv RSS MiB' },
     { header: 'srv CPU s' },
+    { header: 'srv µs/msg' },
+    { header: 'cli µs/msg' },
     { header: 'notes', align: 'left' },
   ];
   const body = sortRows(rows).map((row) => {
@@ -140,10 +152,14 @@ export function pipelinedTable(rows: RowResult[]): string {
       formatRatio(ratio(own.w64?.median, c?.w64?.median)),
       formatNumber(own.serverRssMiB?.median, 1),
       formatNumber(own.serverCpuS?.median, 2),
-      phaseNotes(
-        row,
-        PIPELINED.filter((phase) => row.phases.some((spec) => spec.name === phase)),
-      ).join(', '),
+      formatCpu(own.serverUsPerMsg?.median, own.serverCpuCoarse),
+      formatCpu(own.clientUsPerMsg?.median, own.clientCpuCoarse),
+      row.skipped
+        ? `SKIPPED: ${row.skipped}`
+        : phaseNotes(
+            row,
+            PIPELINED.filter((phase) => row.phases.some((spec) => spec.name === phase)),
+          ).join(', '),
     ];
   });
   return renderTable(columns, body);
@@ -158,6 +174,8 @@ export function scaleTable(rows: ScaleRow[]): string {
     { header: '×base' },
     { header: 'srv RSS MiB' },
     { header: 'srv CPU s' },
+    { header: 'srv µs/msg' },
+    { header: 'cli µs/msg' },
     { header: 'open ms' },
     { header: 'notes', align: 'left' },
   ];
@@ -177,9 +195,50 @@ export function scaleTable(rows: ScaleRow[]): string {
       formatRatio(ratio(row.summary.msgsPerSec?.median, base)),
       formatNumber(row.summary.serverRssMiB?.median, 1),
       formatNumber(row.summary.serverCpuS?.median, 2),
+      formatCpu(row.summary.serverUsPerMsg?.median, row.summary.serverCpuCoarse),
+      formatCpu(row.summary.clientUsPerMsg?.median, row.summary.clientCpuCoarse),
       formatNumber(row.summary.openMs?.median, 0),
       notes.join(', '),
     ];
+  });
+  return renderTable(columns, body);
+}
+
+/**
+ * udsipc ÷ each peer, per udsipc row and payload: ping-pong rt/s, p50 (above 1 is slower) and the
+ * pipelined rates, against the peer row of the same payload size (peer-ratios.ts).
+ */
+export function peerTable(rows: RowResult[]): string {
+  const peers = peersIn(rows);
+  const short = (peer: (typeof peers)[number]) => TRANSPORTS[peer].label;
+  const columns: Column[] = [
+    { header: 'transport', align: 'left' },
+    { header: 'payload', align: 'left' },
+    ...peers.flatMap((peer) => [
+      { header: `rt/s ×${short(peer)}` },
+      { header: `p50 ×${short(peer)}` },
+      { header: `w8 ×${short(peer)}` },
+      { header: `w64 ×${short(peer)}` },
+    ]),
+    { header: 'notes', align: 'left' },
+  ];
+  const body = sortRows(
+    rows.filter((row) => (UDSIPC_IDS as readonly TransportId[]).includes(row.transport)),
+  ).map((row) => {
+    const notes: string[] = [];
+    const cells = peers.flatMap((peer) => {
+      const other = peerRowFor(rows, row, peer);
+      if (!other) notes.push(`no ${row.payload.label} ${short(peer)} row`);
+      else if (other.skipped) notes.push(`${short(peer)} SKIPPED`);
+      else if (other.runs.length === 0) notes.push(`${short(peer)} FAILED`);
+      const theirs = other?.summary;
+      const [rtPerSec, w8, w64] = PEER_METRICS.map(({ pick }) =>
+        formatRatio(ratio(pick(row.summary), theirs ? pick(theirs) : undefined)),
+      );
+      const p50 = formatRatio(ratio(row.summary.pingpong.p50Us?.median, theirs?.pingpong.p50Us?.median));
+      return [rtPerSec!, p50, w8!, w64!];
+    });
+    return [row.label, row.payload.label, ...cells, notes.join(', ')];
   });
   return renderTable(columns, body);
 }

@@ -49,8 +49,9 @@ export function check(
 }
 
 /**
- * The issue's targets (64 B, medians of this invocation): pipelined throughput at window 64, and
- * ping-pong p50 against the matching raw Node baseline.
+ * The issue's targets (64 B, medians of this invocation): pipelined throughput at window 64,
+ * ping-pong p50, and CPU per message of the server and of the client (cpu-per-message.ts), each
+ * against the matching raw Node baseline.
  */
 export function checkTargets(rows: RowResult[]): TargetCheck[] {
   const udsipcDgram = small(rows, 'udsipc-dgram')?.summary;
@@ -60,6 +61,22 @@ export function checkTargets(rows: RowResult[]): TargetCheck[] {
   const missing = (what: string) => `not measured (${what} not run or failed)`;
   const rate = (value: number) => `${formatRate(value)} msgs/s`;
   const us = (value: number) => `${formatNumber(value)} µs`;
+  const usPerMsg = (value: number) => `${formatNumber(value, 2)} µs/msg`;
+  const cpu = (side: 'server' | 'client', kind: 'stream' | 'dgram') => {
+    const own = kind === 'stream' ? udsipcStream : udsipcDgram;
+    const base = kind === 'stream' ? ndjson : raw;
+    const pick = side === 'server' ? 'serverUsPerMsg' : 'clientUsPerMsg';
+    return check(
+      `${kind}-${side}-cpu`,
+      `udsipc ${kind} ${side} CPU per message (64 B) ≤ 1.5× ${kind === 'stream' ? 'net NDJSON' : 'raw unix-dgram'}`,
+      own?.[pick]?.median,
+      base?.[pick]?.median,
+      1.5,
+      false,
+      usPerMsg,
+      missing(kind === 'stream' ? 'udsipc-stream or net-ndjson' : 'udsipc-dgram or raw-dgram'),
+    );
+  };
   return [
     check(
       'dgram-pipelined',
@@ -101,5 +118,9 @@ export function checkTargets(rows: RowResult[]): TargetCheck[] {
       us,
       missing('udsipc-stream or net-ndjson'),
     ),
+    cpu('server', 'dgram'),
+    cpu('client', 'dgram'),
+    cpu('server', 'stream'),
+    cpu('client', 'stream'),
   ];
 }

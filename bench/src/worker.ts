@@ -2,17 +2,19 @@
 /**
  * The processes of `pnpm bench` other than the C program, one role per process:
  *
- *   node dist/worker.js ndjson-server SOCKET | raw-dgram-server SOCKET
- *   node dist/worker.js ndjson-client|raw-dgram-client|udsipc-stream-client|udsipc-dgram-client SPEC_JSON
+ *   node dist/worker.js ndjson-server|raw-dgram-server|zeromq-server|node-ipc-server SOCKET
+ *   node dist/worker.js ndjson-client|raw-dgram-client|zeromq-client|node-ipc-client SPEC_JSON
+ *   node dist/worker.js udsipc-stream-client|udsipc-dgram-client SPEC_JSON
+ *   node dist/worker.js peer-probe peer-zeromq|peer-node-ipc
  *   node dist/worker.js scale-client SCALE_SPEC_JSON
  *   node dist/worker.js load-client LOAD_SPEC_JSON
  *
  * Servers print "ready" once bound and serve until killed. Clients print one JSON line with their
- * results and exit. Each role's module is imported on its own, so a baseline server loads nothing
- * of udsipc (its memory is its own).
+ * results and exit. Each role's module is imported on its own, so a baseline or peer server loads
+ * nothing of udsipc (its memory is its own). peer-probe prints what it found, or fails with why.
  */
 import type { LoadClientSpec } from './load-client.js';
-import type { ClientSpec } from './plan.js';
+import type { ClientSpec, PeerId } from './plan.js';
 import type { ScaleClientSpec } from './scale-client.js';
 
 function print(value: unknown): void {
@@ -32,6 +34,33 @@ async function main(role: string | undefined, argument: string | undefined): Pro
       const { startRawDgramServer } = await import('./baselines/raw-dgram-server.js');
       startRawDgramServer(argument);
       print('ready');
+      return;
+    }
+    case 'zeromq-server': {
+      const { startZeromqServer } = await import('./peers/zeromq-server.js');
+      await startZeromqServer(argument);
+      print('ready');
+      return;
+    }
+    case 'node-ipc-server': {
+      const { startNodeIpcServer } = await import('./peers/node-ipc-server.js');
+      await startNodeIpcServer(argument);
+      print('ready');
+      return;
+    }
+    case 'zeromq-client': {
+      const { runZeromqClient } = await import('./peers/zeromq-client.js');
+      print(await runZeromqClient(JSON.parse(argument) as ClientSpec));
+      return;
+    }
+    case 'node-ipc-client': {
+      const { runNodeIpcClient } = await import('./peers/node-ipc-client.js');
+      print(await runNodeIpcClient(JSON.parse(argument) as ClientSpec));
+      return;
+    }
+    case 'peer-probe': {
+      const { probePeer } = await import('./peers/probe.js');
+      print(await probePeer(argument as PeerId));
       return;
     }
     case 'ndjson-client': {

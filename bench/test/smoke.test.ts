@@ -1,7 +1,7 @@
 // One fast smoke run of the bench code (`--quick`: one run, 64 B, tiny counts, no migration). It
 // runs the built dist/ like `pnpm bench` does; turbo builds the package before its tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, warmupCount } from '@udsipc/node';
@@ -14,21 +14,46 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 interface Spread {
   median: number;
 }
+interface CpuFigures {
+  serverUsPerMsg?: Spread;
+  clientUsPerMsg?: Spread;
+}
 interface Results {
+  options: { load: number };
+  load: { processes: number; runningAtEnd?: number };
   rows: {
     transport: string;
+    label: string;
     payload: { id: string };
-    summary: {
+    skipped?: string;
+    summary: CpuFigures & {
       pingpong: { rtPerSec?: Spread; p50Us?: Spread };
       w8?: Spread;
       w64?: Spread;
       serverRssMiB?: Spread;
     };
   }[];
-  scale: { target: string; summary: { msgsPerSec?: Spread; serverRssMiB?: Spread } }[];
+  scale: { target: string; summary: CpuFigures & { msgsPerSec?: Spread; serverRssMiB?: Spread } }[];
   migration: { mode: string; skipped?: string }[];
   targets: { id: string; status: string }[];
   elapsedS: number;
+}
+
+const PEERS = ['peer-zeromq', 'peer-node-ipc'];
+
+/** Processes still running the bench's busy loop for the bench process `benchPid`. */
+function loadLoopsOf(benchPid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        return args.includes('load') && args.at(-1) === String(benchPid) && args.includes('sh');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describe('pnpm bench --quick', () => {
@@ -48,23 +73,54 @@ describe('pnpm bench --quick', () => {
     expect(table).toMatch(/^udsipc dgram +10 \(2×5\)/m);
     expect(table).toMatch(/^dgram +SKIPPED/m);
     expect(table).toMatch(/^(PASS|MISS) {2}udsipc dgram pipelined/m);
-    expect(table.match(/^(PASS|MISS) {2}/gm)).toHaveLength(4);
-    expect(run.stderr).toMatch(/run 1\/1 · udsipc dgram · 64 B · pp /);
+    expect(table).toMatch(/^background load: none \(--load 0\)$/m);
+    // CPU per message: a column of the pipelined table and of the scale table, and four targets.
+    expect(table.match(/ srv CPU s {2}srv µs\/msg {2}cli µs\/msg /g)).toHaveLength(2);
+    expect(
+      table.match(/^(PASS|MISS) {2}udsipc (dgram|stream) (server|client) CPU per message/gm),
+    ).toHaveLength(4);
+    // 4 throughput/latency targets, 4 CPU ones, and udsipc stream and dgram against each peer.
+    expect(table.match(/^(PASS|MISS|N\/A) {2}/gm)).toHaveLength(12);
+    expect(table).toMatch(/^udsipc ÷ peers/m);
+    expect(run.stderr).toMatch(/run 1\/1 · udsipc dgram · 64 B · pp .* µs\/msg srv [\d.]+ cli [\d.]+/);
 
     const results = JSON.parse(readFileSync(join(out, 'bench-results.json'), 'utf8')) as Results;
-    expect(results.rows.length).toBe(withC ? 6 : 4);
+    expect(results.options.load).toBe(0);
+    expect(results.rows.length).toBe(withC ? 8 : 6);
     for (const row of results.rows) {
       expect(row.payload.id).toBe('small');
+      if (row.skipped !== undefined) {
+        // Only a peer may be SKIPPED, and then with its reason, in the tables and in its targets.
+        expect(PEERS, row.transport).toContain(row.transport);
+        expect(row.skipped.length, row.transport).toBeGreaterThan(0);
+        expect(table).toMatch(new RegExp(`^${row.label} +64 B .*SKIPPED: \\S`, 'm'));
+        expect(table).toMatch(new RegExp(`^N/A {2}udsipc dgram ≥ 1\\.0× ${row.label} .*SKIPPED: \\S`, 'm'));
+        continue;
+      }
       expect(row.summary.pingpong.rtPerSec?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.pingpong.p50Us?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.w8?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.w64?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.serverRssMiB?.median, row.transport).toBeGreaterThan(0);
+      // A C client can answer the whole smoke run inside one 10 ms tick: 0 is a reading, absence is not.
+      expect(row.summary.serverUsPerMsg?.median, row.transport).toBeGreaterThanOrEqual(0);
+      expect(row.summary.clientUsPerMsg?.median, row.transport).toBeGreaterThanOrEqual(0);
+    }
+    for (const peer of PEERS) {
+      const row = results.rows.find((candidate) => candidate.transport === peer);
+      expect(row, peer).toBeDefined();
+      if (row?.skipped === undefined) {
+        expect(table).toMatch(new RegExp(`^(PASS|MISS) {2}udsipc dgram ≥ 1\\.0× ${row?.label} `, 'm'));
+      }
     }
     expect(results.scale.map((row) => row.target).sort()).toEqual(
       ['net-ndjson', 'raw-dgram', 'udsipc-dgram', 'udsipc-stream'].sort(),
     );
-    for (const row of results.scale) expect(row.summary.msgsPerSec?.median, row.target).toBeGreaterThan(0);
+    for (const row of results.scale) {
+      expect(row.summary.msgsPerSec?.median, row.target).toBeGreaterThan(0);
+      expect(row.summary.serverUsPerMsg?.median, row.target).toBeGreaterThan(0);
+      expect(row.summary.clientUsPerMsg?.median, row.target).toBeGreaterThanOrEqual(0);
+    }
     expect(results.migration.every((row) => row.skipped === 'not run with --quick')).toBe(true);
     expect(results.targets.map((target) => target.status).every((status) => /PASS|MISS/.test(status))).toBe(
       true,
@@ -72,6 +128,26 @@ describe('pnpm bench --quick', () => {
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(
       /^<svg [^>]*>[\s\S]*<rect [\s\S]*<\/svg>\n$/,
     );
+  });
+
+  it('--load 1 runs one busy process beside the rows and leaves none behind', () => {
+    const loadOut = join(out, 'load');
+    const run = spawnSync(
+      process.execPath,
+      [MAIN, '--quick', '--load', '1', '--only', 'raw-dgram', '--out', loadOut],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/background load: 1 busy process\(es\) started/);
+    expect(run.stderr).toMatch(/background load: stopped \(1 of 1 were still running\)/);
+    expect(run.stdout).toMatch(/^background load \(--load 1\): 1 busy process\(es\) beside every row/m);
+    const results = JSON.parse(readFileSync(join(loadOut, 'bench-results.json'), 'utf8')) as Results;
+    expect(results.options.load).toBe(1);
+    expect(results.load).toMatchObject({ processes: 1, runningAtEnd: 1 });
+    expect(loadLoopsOf(run.pid!)).toEqual([]);
   });
 
   it('takes its warm-up and percentiles by the udsipc-client bench rule (one function, from @udsipc/node)', () => {
@@ -91,5 +167,9 @@ describe('pnpm bench --quick', () => {
     const help = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: pnpm bench/);
+    expect(help.stdout).toMatch(/^ {2}--load N +N busy processes/m);
+    expect(help.stdout).toMatch(/peer-zeromq, peer-node-ipc/);
+    const tooMuch = spawnSync(process.execPath, [MAIN, '--load', '17'], { encoding: 'utf8' });
+    expect(tooMuch.status).toBe(2);
   });
 });

@@ -11,7 +11,8 @@
  *       as one completes, until COUNT were issued, or MS milliseconds passed with at least MIN
  *       messages measured, or CAP milliseconds passed (the rule of bench/src/phase-end.ts). Phases
  *       run in order on one connection. The first min(1000, COUNT/10) messages of a phase are a
- *       warm-up, left out of its figures. Prints one JSON array, one object per phase. REPLY_PATH
+ *       warm-up, left out of its figures. Prints one JSON array, one object per phase (with the
+ *       process's CPU ticks at the phase's end, as bench/src/cpu-ticks.ts reads them). REPLY_PATH
  *       is the datagram client's own bound path (ignored, but required, for stream).
  *
  * A message is SIZE bytes of 'x'. Stream replies are matched by byte count (the server echoes in
@@ -142,7 +143,28 @@ struct phase_result {
   double duration_ms;
   double msgs_per_sec;
   double p50_us, p99_us, p999_us;
+  long long cpu_ticks;
 };
+
+/*
+ * utime + stime of this process in clock ticks, from /proc/self/stat (fields 14 and 15, counted
+ * after the parenthesised command name), as the Node clients read theirs; -1 if unreadable.
+ */
+static long long cpu_ticks(void) {
+  char stat[1024];
+  FILE *file = fopen("/proc/self/stat", "r");
+  if (!file) return -1;
+  size_t got = fread(stat, 1, sizeof stat - 1, file);
+  fclose(file);
+  stat[got] = '\0';
+  char *cursor = strrchr(stat, ')');
+  if (!cursor) return -1;
+  unsigned long long utime, stime;
+  /* After ") ": state, then fields 4..13, then utime and stime. */
+  if (sscanf(cursor + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+    return -1;
+  return (long long)(utime + stime);
+}
 
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -262,6 +284,8 @@ static struct phase_result run_phase(int fd, int is_stream, long size, struct ph
       if (completed >= issued) break;
     }
   }
+  /* Read before the sort: that is the bench's own work, not the transport's. */
+  result.cpu_ticks = cpu_ticks();
   qsort(latency_us, (size_t)samples, sizeof *latency_us, compare_doubles);
   result.issued = issued;
   result.completed = completed;
@@ -330,9 +354,11 @@ static void run_client(int is_stream, const char *path, const char *reply_path, 
   for (int i = 0; i < phase_count; i++) {
     struct phase_result r = run_phase(fd, is_stream, size, phases[i]);
     printf("%s{\"window\":%ld,\"count\":%ld,\"errors\":%ld,\"warmup\":%ld,\"measured\":%ld,"
-           "\"durationMs\":%.3f,\"msgsPerSec\":%.1f,\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f}",
+           "\"durationMs\":%.3f,\"msgsPerSec\":%.1f,\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f",
            i ? "," : "", phases[i].window, r.completed, r.issued - r.completed, r.warmup, r.measured,
            r.duration_ms, r.msgs_per_sec, r.p50_us, r.p99_us, r.p999_us);
+    if (r.cpu_ticks >= 0) printf(",\"cpuTicks\":%lld", r.cpu_ticks);
+    printf("}");
   }
   printf("]\n");
   fflush(stdout);

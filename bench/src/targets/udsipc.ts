@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { connectClient, REQUEST_DEFAULTS, type RpcClient, runEchoBench, warmupCount } from '@udsipc/node';
 import type { BuiltinMessages } from '@udsipc/protocol';
+import { cpuTicksOf } from '../cpu-ticks.js';
 import { timeIsUp } from '../phase-end.js';
 import type { ClientSpec, PhaseResult, PhaseSpec, SocketKind } from '../plan.js';
 import { latencyPercentiles } from '../stats.js';
@@ -110,6 +111,7 @@ export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promi
         signal: stop.signal,
       });
       stop.dispose();
+      const cpuTicks = cpuTicksOf('self');
       // Our samples cover every request; leave out the same leading ones the runner did.
       const samples = timed?.samples().slice(warmupCount(phase.maxCount));
       const percentiles = samples ? latencyPercentiles(samples) : undefined;
@@ -127,6 +129,7 @@ export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promi
         runnerP50Us: result.p50Us,
         runnerP99Us: result.p99Us,
         ...(result.errors > 0 ? { errorsByCode: result.errorsByCode } : {}),
+        cpuTicks,
       });
     }
   } finally {
