@@ -72,6 +72,9 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     await expect(c.request('ack', { text: 'How are you !!!' })).resolves.toEqual({ text: ACK_TEXT });
     const exchange = await c.exchange('echo', { text: 'with details' });
     expect(exchange).toEqual({ id: `${c.clientId}:3`, attempts: 1, payload: { text: 'with details' } });
+    // echo also returns binary data as it came, as an attachment (not JSON numbers, not base64).
+    const bytes = Buffer.from([0, 1, 0x7b, 0xff]);
+    await expect(c.request('echo', { text: 'bin', data: bytes })).resolves.toEqual({ text: 'bin', data: bytes });
   });
 
   it('creates the socket file with mode 0600 and removes it on SIGTERM', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AttachmentSchema } from './attachments.js';
 
 /** A message type is two schemas: what the request's payload must be, and what the reply's payload is. */
 export interface MessageDefinition<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -14,6 +15,9 @@ export function defineMessage<Req extends z.ZodType, Res extends z.ZodType>(
 }
 
 export const TextPayloadSchema = z.object({ text: z.string() });
+
+/** echo's payload: its text, and optionally binary data that travels as an attachment, echoed as is. */
+export const EchoPayloadSchema = z.object({ text: z.string(), data: AttachmentSchema.optional() });
 
 /** The seed server's one answer, whatever it was sent. */
 export const ACK_TEXT = 'OK,I got it!';
@@ -54,7 +58,7 @@ export const StatsReplySchema = z.object({
 /** The built-in message types every udsipc server answers. */
 export const builtinMessages = {
   ack: defineMessage(TextPayloadSchema, AckReplySchema),
-  echo: defineMessage(TextPayloadSchema, TextPayloadSchema),
+  echo: defineMessage(EchoPayloadSchema, EchoPayloadSchema),
   ping: defineMessage(PingRequestSchema, PingReplySchema),
   stats: defineMessage(StatsRequestSchema, StatsReplySchema),
 };
@@ -69,3 +73,4 @@ export type ReplyPayload<R extends MessageRegistry, T extends keyof R> = z.infer
 export type StatsReply = z.infer<typeof StatsReplySchema>;
 export type PingReply = z.infer<typeof PingReplySchema>;
 export type TextPayload = z.infer<typeof TextPayloadSchema>;
+export type EchoPayload = z.infer<typeof EchoPayloadSchema>;

@@ -88,6 +88,8 @@ export {
   type BuiltinMessageType,
   builtinMessages,
   defineMessage,
+  type EchoPayload,
+  EchoPayloadSchema,
   type MessageDefinition,
   type MessageRegistry,
   type PingReply,

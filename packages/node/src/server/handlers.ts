@@ -14,7 +14,8 @@ export function builtinHandlers(server: BuiltinHandlerContext): BuiltinHandlers 
   return {
     // The seed server's answer, whatever it was sent.
     ack: () => ({ text: ACK_TEXT }),
-    echo: (payload) => ({ text: payload.text }),
+    echo: (payload) =>
+      payload.data === undefined ? { text: payload.text } : { text: payload.text, data: payload.data },
     ping: () => ({ serverTime: Date.now(), uptimeMs: server.uptimeMs(), pid: process.pid }),
     stats: () => server.stats(),
   };
