@@ -91,6 +91,20 @@ export function isAttached(bytes: Uint8Array): boolean {
   return bytes.length > 0 && bytes[0] === ATTACHED_MARKER;
 }
 
+const OPEN_BRACE = 0x7b;
+
+/**
+ * Whether a message of unknown format is one in the attached layout, for telling formats apart
+ * (`auto`): the marker, a JSON length that fits in what follows, and the JSON's `{` right after
+ * the header. A seed cstring record that merely starts with the byte 0x01 (the fuzzer sends such
+ * records) fails the last two and stays a cstring record.
+ */
+export function looksAttached(bytes: Uint8Array): boolean {
+  if (bytes.length < ATTACHED_HEADER_BYTES + 1 || bytes[0] !== ATTACHED_MARKER) return false;
+  const jsonBytes = ((bytes[1]! << 24) >>> 0) + (bytes[2]! << 16) + (bytes[3]! << 8) + bytes[4]!;
+  return jsonBytes <= bytes.length - ATTACHED_HEADER_BYTES && bytes[ATTACHED_HEADER_BYTES] === OPEN_BRACE;
+}
+
 /** The JSON part and the attachments' bytes of a message in the attached layout. */
 export function splitAttached(bytes: Uint8Array): { json: Uint8Array; rest: Uint8Array } {
   if (bytes.length < ATTACHED_HEADER_BYTES) {

@@ -1,4 +1,4 @@
-import { ATTACHED_MARKER } from './attachments.js';
+import { ATTACHED_HEADER_BYTES, ATTACHED_MARKER, looksAttached } from './attachments.js';
 import type { Codec, CodecName, WireFormat } from './codec.js';
 import { cstringCodec } from './cstring-wire.js';
 import { jsonCodec } from './json-wire.js';
@@ -15,11 +15,7 @@ export function codecNamed(name: WireFormat): Codec {
  * seed cstring record starts with its text or a NUL.
  */
 export function detectCodec(bytes: Uint8Array): Codec {
-  return startsJson(bytes[0]) ? jsonCodec : cstringCodec;
-}
-
-function startsJson(byte: number | undefined): boolean {
-  return byte === OPEN_BRACE || byte === ATTACHED_MARKER;
+  return bytes[0] === OPEN_BRACE || looksAttached(bytes) ? jsonCodec : cstringCodec;
 }
 
 /** A server's datagram codec: the configured one, or under `auto` the one each message shows. */
@@ -36,7 +32,14 @@ export function detectStreamCodec(head: Uint8Array): Codec | undefined {
   if (head.length < FRAME_HEADER_BYTES + 1) {
     return head.length > 0 && head[0] !== 0 ? cstringCodec : undefined;
   }
-  return head[0] === 0 && startsJson(head[FRAME_HEADER_BYTES]) ? jsonCodec : cstringCodec;
+  if (head[0] !== 0) return cstringCodec;
+  const first = head[FRAME_HEADER_BYTES];
+  if (first === OPEN_BRACE) return jsonCodec;
+  if (first !== ATTACHED_MARKER) return cstringCodec;
+  // A frame body in the attached layout has its JSON's `{` 5 bytes in: wait until that byte is here.
+  const brace = FRAME_HEADER_BYTES + ATTACHED_HEADER_BYTES;
+  if (head.length <= brace) return undefined;
+  return head[brace] === OPEN_BRACE ? jsonCodec : cstringCodec;
 }
 
 /**

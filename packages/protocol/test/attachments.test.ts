@@ -89,6 +89,14 @@ describe('binary attachments', () => {
     expect(detectCodec(message)).toBe(jsonCodec);
     expect(detectStreamCodec(framed(message))).toBe(jsonCodec);
     expect(detectCodec(Buffer.from('How are you !!!\0'))).not.toBe(jsonCodec);
+    // A seed record that merely starts with the byte 0x01 (no fitting length, no `{` at byte 5)
+    // stays a cstring record, in a datagram and at the start of a stream.
+    const record = Buffer.alloc(1024, 0x41);
+    record[0] = ATTACHED_MARKER;
+    expect(detectCodec(record)).not.toBe(jsonCodec);
+    expect(detectStreamCodec(Buffer.concat([Buffer.alloc(4), record]))).not.toBe(jsonCodec);
+    // A stream that has shown only the marker so far is not decided yet.
+    expect(detectStreamCodec(framed(message).subarray(0, 7))).toBeUndefined();
   });
 
   it('count toward the size limit, refused with the sizes (TOO_LARGE), never cut', () => {
