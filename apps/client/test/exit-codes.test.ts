@@ -179,7 +179,7 @@ describe('signals', () => {
 
   afterEach(() => ws.cleanup());
 
-  it('SIGINT during a request closes the client: exit 1 with CLOSED, its sockets removed', async () => {
+  it('SIGINT during a request cancels it: exit 1 with CANCELLED, the server told, its sockets removed', async () => {
     const server = await startServer('dgram', ws.socket);
     try {
       server.child.kill('SIGSTOP');
@@ -194,7 +194,7 @@ describe('signals', () => {
         .split('\n')
         .filter((line) => line !== '');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^CLOSED: ack \S+: client closed$/);
+      expect(lines[0]).toMatch(/^CANCELLED: ack \S+: cancelled by its caller$/);
       expect(replySockets(ws.replies)).toEqual([]);
     } finally {
       await stopServer(server);

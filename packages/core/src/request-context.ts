@@ -12,7 +12,8 @@ export interface RequestContext {
   /** When its client stops waiting (ms since the epoch), or undefined when it said nothing. */
   readonly deadline: number | undefined;
   /**
-   * Aborted when the deadline passes (reason: an Error with code DEADLINE_EXCEEDED): hand it to
+   * Aborted when the deadline passes (reason: an Error with code DEADLINE_EXCEEDED) or the client
+   * cancels the request (code CANCELLED): hand it to
    * whatever the handler waits on, so work nobody waits for any more stops.
    */
   readonly signal: AbortSignal;
@@ -49,6 +50,14 @@ export class HandlerContext implements RequestContext {
     return this.controller.signal;
   }
 
+  /** Its client cancelled it: the signal aborts (reason code CANCELLED), whether or not it was read yet. */
+  cancel(): void {
+    this.settle();
+    this.controller ??= new AbortController();
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(reasonWithCode(`request ${this.id}: cancelled by its client`, 'CANCELLED'));
+  }
+
   /** The handler is done: its deadline timer, if any, is no longer needed. */
   settle(): void {
     clearTimeout(this.timer);
@@ -57,5 +66,9 @@ export class HandlerContext implements RequestContext {
 }
 
 function deadlineExceeded(id: string): Error {
-  return Object.assign(new Error(`request ${id}: its deadline passed`), { code: 'DEADLINE_EXCEEDED' });
+  return reasonWithCode(`request ${id}: its deadline passed`, 'DEADLINE_EXCEEDED');
+}
+
+function reasonWithCode(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
 }

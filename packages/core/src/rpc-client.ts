@@ -1,5 +1,6 @@
 import {
   builtinMessages,
+  CANCEL_TYPE,
   type Codec,
   createClientId,
   createRequestIdGenerator,
@@ -35,10 +36,16 @@ export interface RequestOptions {
    * as the client would wait anyway.
    */
   deadlineMs?: number;
+  /**
+   * Cancels the request when it aborts: the client stops resending, rejects with CANCELLED at once,
+   * and tells the server (a `cancel` request), which aborts the handler's signal if it is running
+   * and never runs a later copy.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a request does when it is not told otherwise: the one place these live (the CLI's help shows them). */
-export const REQUEST_DEFAULTS: Readonly<Required<Omit<RequestOptions, 'deadlineMs'>>> = {
+export const REQUEST_DEFAULTS: Readonly<Required<Omit<RequestOptions, 'deadlineMs' | 'signal'>>> = {
   timeoutMs: 1_000,
   retries: 10,
 };
@@ -91,6 +98,8 @@ interface Pending {
   resendTimer: NodeJS.Timeout | undefined;
   /** Resolve with the Exchange (for `exchange`) or with the payload alone (for `request`). */
   readonly detailed: boolean;
+  /** Removes the abort listener of the caller's signal, if any. */
+  forgetSignal: (() => void) | undefined;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -208,6 +217,14 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     if (this.closed) {
       return Promise.reject(new RequestError('CLOSED', 'client is closed', { requestId: '', attempts: 0 }));
     }
+    if (options.signal?.aborted) {
+      return Promise.reject(
+        new RequestError('CANCELLED', `${type}: cancelled before it was sent`, {
+          requestId: '',
+          attempts: 0,
+        }),
+      );
+    }
     const id = this.nextId();
     const counter = requestCounterOf(id) ?? 0;
     // The oldest request still waiting (pending is in issue order), or this one: the server may
@@ -245,9 +262,16 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
         replyDeadline: 0,
         resendTimer: undefined,
         detailed,
+        forgetSignal: undefined,
         resolve,
         reject,
       };
+      const { signal } = options;
+      if (signal) {
+        const onAbort = () => this.cancel(entry);
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.forgetSignal = () => signal.removeEventListener('abort', onAbort);
+      }
       this.pending.set(id, entry);
       this.transmit(entry);
     });
@@ -341,7 +365,34 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
 
   private settle(entry: Pending): void {
     if (entry.resendTimer) clearTimeout(entry.resendTimer);
+    entry.forgetSignal?.();
     this.pending.delete(entry.id);
+  }
+
+  /**
+   * The caller's signal aborted: stop waiting and resending, reject with CANCELLED, and tell the
+   * server, whose answer nobody waits for (sent with the request's own patience, so a server that
+   * is restarting still hears it).
+   */
+  private cancel(entry: Pending): void {
+    if (this.pending.get(entry.id) !== entry) return;
+    this.settle(entry);
+    this.counters.failed++;
+    entry.reject(
+      new RequestError('CANCELLED', `${entry.type} ${entry.id}: cancelled by its caller`, {
+        requestId: entry.id,
+        attempts: entry.attempts,
+      }),
+    );
+    if (this.closed || !this.codec.remembersRequests) return;
+    this.issue(
+      CANCEL_TYPE,
+      { id: entry.id },
+      { timeoutMs: entry.timeoutMs, retries: entry.retries },
+      false,
+    ).catch(() => {
+      // Best effort: a server that never hears it runs the request at most once, as before.
+    });
   }
 
   private receive(frame: Buffer): void {

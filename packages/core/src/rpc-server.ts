@@ -1,6 +1,8 @@
 import {
   builtinMessages,
+  CANCEL_TYPE,
   type Codec,
+  codecNamed,
   DEFAULT_MAX_JSON_DEPTH,
   DEFAULT_MAX_JSON_VALUES,
   errorReply,
@@ -96,6 +98,8 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   private readonly clients = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Requests running now that a client may cancel (those with an id it remembers), by id. */
+  private readonly running = new Map<string, HandlerContext>();
   private idle: (() => void) | undefined;
   private accepting = true;
   private readonly counters = {
@@ -120,6 +124,35 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     this.onEvent = options.onEvent ?? (() => {});
     this.access = options.access;
     this.onRequest = options.onRequest;
+    // `cancel` is the request/reply layer's own: it reaches into the running requests and the
+    // replay memory, which no handler of an application can.
+    if (Object.hasOwn(this.messages, CANCEL_TYPE)) {
+      this.handlers.set(CANCEL_TYPE, ((payload: { id: string }, context: RequestContext) =>
+        this.cancelRequest(payload.id, context.wire)) as unknown as Handler<R, keyof R>);
+    }
+  }
+
+  /**
+   * A client cancelled request `id`: abort its handler's signal if it is running (its reply is still
+   * remembered, for nobody is sent it twice), else remember it as cancelled so a copy arriving
+   * later is never run. False when it was answered already, or lies below its client's watermark.
+   */
+  private cancelRequest(id: string, wire: WireFormat): { cancelled: boolean } {
+    const running = this.running.get(id);
+    if (running) {
+      running.cancel();
+      return { cancelled: true };
+    }
+    const { clientId, counter } = parseRequestId(id);
+    const known = this.replay.claim(id, clientId, Date.now(), counter);
+    if (!(known instanceof ReplayTicket)) return { cancelled: false };
+    const message = `request ${id} was cancelled by its client before it ran`;
+    this.replay.complete(
+      known,
+      codecNamed(wire).encodeReply(errorReply(id, 'CANCELLED', message), this.limits),
+      Date.now(),
+    );
+    return { cancelled: true };
   }
 
   /** Registers the handler for one message type of the registry. */
@@ -235,6 +268,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     );
     this.counters.executed++;
     increment(this.counters.executedByType, envelope.type);
+    if (ticket) this.running.set(envelope.id, context);
     let result: unknown;
     try {
       result = handler(payload as never, context);
@@ -276,7 +310,10 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     ticket: ReplayTicket | undefined,
   ): void {
     const encoded = this.reply(peer, codec, reply);
-    if (ticket) this.replay.complete(ticket, encoded, Date.now());
+    if (ticket) {
+      this.running.delete(reply.id);
+      this.replay.complete(ticket, encoded, Date.now());
+    }
   }
 
   /** Encodes and sends a reply; one too large for the transport becomes a REPLY_TOO_LARGE error instead. */

@@ -115,6 +115,53 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     expect(seen[1]?.reason).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
   });
 
+  it('cancels a request through its AbortSignal: CANCELLED at once, the running handler told, a later copy never run', async () => {
+    const seen: unknown[] = [];
+    let adds = 0;
+    const s = server()
+      .handle('slow', async ({ ms }, context) => {
+        const reason = await new Promise((resolve) => {
+          const timer = setTimeout(() => resolve('finished'), ms);
+          context.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve(context.signal.reason);
+          });
+        });
+        seen.push(reason);
+        return { waited: ms };
+      })
+      .handle('add', ({ a, b }) => {
+        adds++;
+        return { sum: a + b };
+      });
+    await s.start();
+    const c = await client();
+    // Running: the client gives up at once, the handler's signal aborts with CANCELLED.
+    const controller = new AbortController();
+    const running = c.request('slow', { ms: 60_000 }, { signal: controller.signal }).catch((e: unknown) => e);
+    await expect.poll(() => s.stats().executedByType.slow, { timeout: 60_000 }).toBe(1);
+    controller.abort();
+    expect(await running).toMatchObject({ code: 'CANCELLED' });
+    await expect.poll(() => seen.length, { timeout: 60_000 }).toBe(1);
+    expect(seen[0]).toMatchObject({ code: 'CANCELLED' });
+    // Not yet seen by the server: remembered as cancelled, so the copy that comes later never runs.
+    const before = await c.exchange('add', { a: 1, b: 1 });
+    const counter = Number.parseInt(before.id.split(':')[1]!, 36);
+    const next = `${c.clientId}:${(counter + 2).toString(36)}`;
+    await expect(c.request('cancel', { id: next })).resolves.toEqual({ cancelled: true });
+    const refused = await c.exchange('add', { a: 2, b: 2 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'REMOTE_ERROR', remoteCode: 'CANCELLED', requestId: next });
+    expect(adds).toBe(1);
+    // Answered already: nothing to cancel.
+    await expect(c.request('cancel', { id: before.id })).resolves.toEqual({ cancelled: false });
+    // A signal aborted before the call: nothing is sent.
+    const sent = c.counters.sent;
+    await expect(c.request('add', { a: 3, b: 3 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
+    expect(c.counters.sent).toBe(sent);
+  });
+
   it("tells a handler who called, from the kernel: this process's uid and gid, and for stream its pid", async () => {
     const callers: unknown[] = [];
     const s = server().handle('add', ({ a, b }, context) => {

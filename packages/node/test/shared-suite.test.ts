@@ -74,7 +74,10 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     expect(exchange).toEqual({ id: `${c.clientId}:3`, attempts: 1, payload: { text: 'with details' } });
     // echo also returns binary data as it came, as an attachment (not JSON numbers, not base64).
     const bytes = Buffer.from([0, 1, 0x7b, 0xff]);
-    await expect(c.request('echo', { text: 'bin', data: bytes })).resolves.toEqual({ text: 'bin', data: bytes });
+    await expect(c.request('echo', { text: 'bin', data: bytes })).resolves.toEqual({
+      text: 'bin',
+      data: bytes,
+    });
   });
 
   it('creates the socket file with mode 0600 and removes it on SIGTERM', async () => {

@@ -218,6 +218,12 @@ export const ERROR_CODES = {
     meaning:
       "a datagram server of another user could not reach the client's reply socket: a directory above it cannot be traversed by that user (choose another reply directory)",
   },
+  CANCELLED: {
+    layer: 'request',
+    failure: 'runtime',
+    meaning:
+      "its caller cancelled the request (AbortSignal, Ctrl-C): the client stopped waiting and told the server, which does not run it (or aborts its handler's signal); a server answers a late copy with it",
+  },
   REMOTE_ERROR: {
     layer: 'request',
     failure: 'runtime',

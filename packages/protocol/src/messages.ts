@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AttachmentSchema } from './attachments.js';
+import { RequestIdSchema } from './envelope.js';
 
 /** A message type is two schemas: what the request's payload must be, and what the reply's payload is. */
 export interface MessageDefinition<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -31,6 +32,14 @@ export const PingReplySchema = z.object({
   pid: z.number().int().positive(),
 });
 
+/**
+ * `cancel`: its client no longer waits for request `id` (an AbortSignal fired). A server aborts that
+ * request's handler signal if it is running, and remembers the id so a later copy is never run.
+ * Answered `{ cancelled }`: false when the request had already been answered.
+ */
+export const CancelRequestSchema = z.object({ id: RequestIdSchema });
+export const CancelReplySchema = z.object({ cancelled: z.boolean() });
+
 export const StatsRequestSchema = z.object({});
 export const StatsReplySchema = z.object({
   transport: z.enum(['dgram', 'stream']),
@@ -61,7 +70,11 @@ export const builtinMessages = {
   echo: defineMessage(EchoPayloadSchema, EchoPayloadSchema),
   ping: defineMessage(PingRequestSchema, PingReplySchema),
   stats: defineMessage(StatsRequestSchema, StatsReplySchema),
+  cancel: defineMessage(CancelRequestSchema, CancelReplySchema),
 };
+
+/** The message type a client sends to cancel one of its requests; every udsipc server answers it. */
+export const CANCEL_TYPE = 'cancel';
 
 export type MessageRegistry = Readonly<Record<string, MessageDefinition>>;
 export type BuiltinMessages = typeof builtinMessages;

@@ -76,6 +76,7 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
       'SERVER_UNAVAILABLE',
       'SERVER_NOT_TRUSTED',
       'REPLY_UNREACHABLE',
+      'CANCELLED',
       'REMOTE_ERROR',
       'CLOSED',
     ],
@@ -175,6 +176,7 @@ describe('ERROR_CODES', () => {
       | 'SERVER_UNAVAILABLE'
       | 'SERVER_NOT_TRUSTED'
       | 'REPLY_UNREACHABLE'
+      | 'CANCELLED'
       | 'REMOTE_ERROR'
       | 'CLOSED'
     >();

@@ -10,7 +10,7 @@ export function sendCommand(
   return oneRequest(
     command.connection,
     context,
-    (client) => client.request(command.type, { text: command.text }),
+    (client, signal) => client.request(command.type, { text: command.text }, { signal }),
     (reply) => `reply: ${reply.text}`,
   );
 }

@@ -32,5 +32,10 @@ export function statsCommand(
   command: Extract<Command, { name: 'stats' }>,
   context: CommandContext,
 ): Promise<number> {
-  return oneRequest(command.connection, context, (client) => client.request('stats', {}), statsTable);
+  return oneRequest(
+    command.connection,
+    context,
+    (client, signal) => client.request('stats', {}, { signal }),
+    statsTable,
+  );
 }

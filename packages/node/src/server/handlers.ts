@@ -7,9 +7,12 @@ export interface BuiltinHandlerContext {
   stats(): StatsReply;
 }
 
-export type BuiltinHandlers = { [T in keyof BuiltinMessages]: Handler<BuiltinMessages, T> };
+/** One handler per built-in type, but `cancel`, which the request/reply layer answers itself. */
+export type BuiltinHandlers = {
+  [T in Exclude<keyof BuiltinMessages, 'cancel'>]: Handler<BuiltinMessages, T>;
+};
 
-/** ack, echo, ping and stats: the types every udsipc server answers. */
+/** ack, echo, ping and stats: the types every udsipc server answers (and `cancel`, in RpcServer). */
 export function builtinHandlers(server: BuiltinHandlerContext): BuiltinHandlers {
   return {
     // The seed server's answer, whatever it was sent.
