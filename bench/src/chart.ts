@@ -1,5 +1,5 @@
 import { formatNumber, formatRate } from './format.js';
-import { type PayloadId, TRANSPORTS, type TransportId } from './plan.js';
+import { comparedPayload, type PayloadId, TRANSPORTS, type TransportId } from './plan.js';
 import type { RowResult } from './rows.js';
 import type { Spread } from './stats.js';
 
@@ -23,7 +23,7 @@ const COLORS: Record<TransportId, string> = {
   'raw-dgram': '#d18b47',
   'udsipc-dgram': '#b3470f',
 };
-const PAYLOADS: PayloadId[] = ['small', 'medium', 'large'];
+const PAYLOADS: PayloadId[] = ['small', 'medium', 'large', 'attachment'];
 
 const WIDTH = 980;
 const PANEL_HEIGHT = 330;
@@ -140,11 +140,14 @@ export function renderChart(rows: RowResult[], title: string, subtitle: string):
   const payloads = PAYLOADS.filter((payload) => rows.some((row) => row.payload.id === payload));
   const find = (transport: TransportId, payload: PayloadId) =>
     rows.find((row) => row.transport === transport && row.payload.id === payload);
+  // Only the udsipc rows run the attachment payload: no "n/a" bar for every other transport.
+  const barsOf = (payload: PayloadId) =>
+    payload === 'attachment' ? present.filter((transport) => find(transport, payload)) : present;
   const throughput: Group[] = payloads.map((payload) => {
-    const window = payload === 'large' ? 'w8' : 'w64';
+    const window = comparedPayload(payload) === 'large' ? 'w8' : 'w64';
     return {
       label: groupLabel(rows, payload, ` (${window})`),
-      bars: present.map((transport) => ({
+      bars: barsOf(payload).map((transport) => ({
         transport,
         value: window === 'w8' ? find(transport, payload)?.summary.w8 : find(transport, payload)?.summary.w64,
       })),
@@ -152,7 +155,7 @@ export function renderChart(rows: RowResult[], title: string, subtitle: string):
   });
   const latency: Group[] = payloads.map((payload) => ({
     label: groupLabel(rows, payload, ''),
-    bars: present.map((transport) => ({
+    bars: barsOf(payload).map((transport) => ({
       transport,
       value: find(transport, payload)?.summary.pingpong.p99Us,
     })),

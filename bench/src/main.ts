@@ -33,9 +33,16 @@ function report(results: BenchResults, outDir: string): string {
       '×base = this row ÷ its Node baseline (udsipc stream ÷ net NDJSON, udsipc dgram ÷ raw unix-dgram);',
       '×C = this row ÷ the C program in the same socket type. For p50 a ratio above 1 means slower.',
       'On a VM a blocking round trip also pays for waking an idle vCPU: compare rows of one run (README, Benchmarks).',
+      ...(results.rows.some((row) => row.payload.attachment)
+        ? [
+            '"att." = udsipc only: echo with empty text and the bytes as a binary attachment (`data`, raw bytes after',
+            'the JSON). Its ×base and ×C are against the large payload of the same bytes: the baselines, C and the peers',
+            'echo bytes anyway, so they run no attachment variant.',
+          ]
+        : []),
       pingpongTable(results.rows),
       '',
-      'Pipelined: msgs/s with 8 and 64 requests in flight (60 KiB and 1 MiB: window 8 only). Server: peak RSS',
+      'Pipelined: msgs/s with 8 and 64 requests in flight (60 KiB, 1 MiB and their "att.": window 8 only). Server: peak RSS',
       '(VmHWM) and CPU seconds (utime+stime, whole run: start-up and every phase) of the server process.',
       "µs/msg = CPU µs per message answered (utime+stime from /proc): srv = the server's after start-up over every",
       "request of the run; cli = the client process's after its warm-up phase over the requests after it;",
@@ -46,7 +53,8 @@ function report(results: BenchResults, outDir: string): string {
       sections.push(
         '',
         'udsipc ÷ peers: each udsipc row against the peer row of the same payload size (the peers run the stream',
-        'payloads: udsipc dgram meets them at 64 B and 4 KiB). rt/s, w8, w64: above 1 is faster; p50: above 1 is slower.',
+        'payloads: udsipc dgram meets them at 64 B and 4 KiB, "1 MiB att." their 1 MiB, outside the peer targets).',
+        'rt/s, w8, w64: above 1 is faster; p50: above 1 is slower.',
         peerTable(results.rows),
       );
     }

@@ -58,7 +58,8 @@ by timeout(1) ({default}: none)`,
   }),
   quick: switchOption({
     flag: '--quick',
-    help: 'smoke mode: one run, 64 B only, tiny counts, 2×5 scale clients, no restart\nand no migration rows',
+    help: `smoke mode: one run, 64 B and the udsipc attachment rows only, tiny counts,
+2×5 scale clients, no restart and no migration rows`,
   }),
   help: switchOption({ flag: '--help', short: 'h', help: 'print this help and exit' }),
 };
@@ -73,7 +74,10 @@ and node-ipc (each SKIPPED with the reason when it cannot be loaded here); then 
 against one server; then how soon clients waiting through a graceful restart are answered; then
 the live-migration pause, idle and under load. Each row: a fresh server process, its client in
 another process, warm-up excluded, median of N runs [min–max], ratios to the matching baseline,
-to the C program and to each peer, and the CPU µs per message of server and client.
+to the C program and to each peer, and the CPU µs per message of server and client. Payloads:
+64 B, 4 KiB, and 60 KiB (datagram) or 1 MiB (stream) of JSON text; the udsipc rows also send the
+large one as a binary attachment ("att.": echo's data, raw bytes after the JSON), compared with
+the other rows' large payload.
 
 Options:
 ${formatOptionHelp(BENCH_OPTIONS, { flagWidth: 15 })}

@@ -7,13 +7,14 @@ import type { TargetCheck } from './target-checks.js';
 /**
  * udsipc ≥ 1.0× each peer in every row both can run: for each udsipc row and peer, every payload
  * both measured and every throughput figure of it (ping-pong rt/s, w8, w64); the check is the
- * worst of them. N/A when the peer was SKIPPED or one side measured nothing.
+ * worst of them. N/A when the peer was SKIPPED or one side measured nothing. The attachment rows
+ * are left out: the peers run no attachment payload (their table still shows the ratios).
  */
 export function peerTargets(rows: RowResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const peer of peersIn(rows)) {
     for (const udsipc of UDSIPC_IDS) {
-      const own = rows.filter((row) => row.transport === udsipc);
+      const own = rows.filter((row) => row.transport === udsipc && !row.payload.attachment);
       if (own.length === 0) continue;
       const id = `${udsipc}-vs-${peer}`;
       const goal = `${TRANSPORTS[udsipc].label} ≥ 1.0× ${TRANSPORTS[peer].label} (rt/s, w8, w64; every payload both ran)`;

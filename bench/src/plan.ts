@@ -37,6 +37,11 @@ export interface TransportInfo {
   baseline?: TransportId;
   /** The C program in the same socket type (every row but the C ones). */
   c?: TransportId;
+  /**
+   * Also runs the attachment payload (udsipc rows only): the others echo bytes whatever they are,
+   * so their large payload is already the figure an attachment row is compared with.
+   */
+  attachments?: true;
 }
 
 export const TRANSPORTS: Record<TransportId, TransportInfo> = {
@@ -50,6 +55,7 @@ export const TRANSPORTS: Record<TransportId, TransportInfo> = {
     kind: 'stream',
     baseline: 'net-ndjson',
     c: 'c-stream',
+    attachments: true,
   },
   'udsipc-dgram': {
     id: 'udsipc-dgram',
@@ -57,29 +63,58 @@ export const TRANSPORTS: Record<TransportId, TransportInfo> = {
     kind: 'dgram',
     baseline: 'raw-dgram',
     c: 'c-dgram',
+    attachments: true,
   },
   'peer-zeromq': { id: 'peer-zeromq', label: 'zeromq', kind: 'stream', c: 'c-stream' },
   'peer-node-ipc': { id: 'peer-node-ipc', label: 'node-ipc', kind: 'stream', c: 'c-stream' },
 };
 
-export type PayloadId = 'small' | 'medium' | 'large';
+/** The payloads every row runs, as JSON text (C: bytes). */
+export type TextPayloadId = 'small' | 'medium' | 'large';
+export type PayloadId = TextPayloadId | 'attachment';
 
 export interface Payload {
   id: PayloadId;
-  /** Bytes of message text (C: bytes of the whole message). */
+  /** Bytes of message text, or of the attachment (C: bytes of the whole message). */
   bytes: number;
   label: string;
+  /**
+   * The bytes travel as echo's binary `data` (raw bytes after the JSON envelope) with empty text,
+   * instead of as JSON text.
+   */
+  attachment: boolean;
 }
 
 /** Datagram: 60 KiB of text leaves room for the JSON envelope under the 65,535-byte datagram limit. */
 export function payloadsFor(kind: SocketKind): Payload[] {
   return [
-    { id: 'small', bytes: 64, label: '64 B' },
-    { id: 'medium', bytes: 4 * 1024, label: '4 KiB' },
+    { id: 'small', bytes: 64, label: '64 B', attachment: false },
+    { id: 'medium', bytes: 4 * 1024, label: '4 KiB', attachment: false },
     kind === 'dgram'
-      ? { id: 'large', bytes: 60 * 1024, label: '60 KiB' }
-      : { id: 'large', bytes: 1024 * 1024, label: '1 MiB' },
+      ? { id: 'large', bytes: 60 * 1024, label: '60 KiB', attachment: false }
+      : { id: 'large', bytes: 1024 * 1024, label: '1 MiB', attachment: false },
   ];
+}
+
+/**
+ * The attachment payload: the large payload's bytes as one attachment, so its row meets the
+ * baseline and C rows of the large payload, the same bytes on the wire less the envelope.
+ */
+export function attachmentPayload(kind: SocketKind): Payload {
+  const large = payloadsFor(kind).find((payload) => payload.id === 'large')!;
+  return { id: 'attachment', bytes: large.bytes, label: `${large.label} att.`, attachment: true };
+}
+
+/** The payload `id` of a transport's rows, or undefined when it does not run that payload. */
+export function payloadFor(transport: TransportId, id: PayloadId): Payload | undefined {
+  const info = TRANSPORTS[transport];
+  if (id === 'attachment') return info.attachments ? attachmentPayload(info.kind) : undefined;
+  return payloadsFor(info.kind).find((payload) => payload.id === id);
+}
+
+/** The payload of other rows a row of `id` is compared with: an attachment meets the large text. */
+export function comparedPayload(id: PayloadId): TextPayloadId {
+  return id === 'attachment' ? 'large' : id;
 }
 
 /**
@@ -104,6 +139,8 @@ export interface ClientSpec {
   /** Directory for the datagram client's own bound reply socket. */
   replyDir: string;
   size: number;
+  /** Send the `size` bytes as an attachment (udsipc clients only; the others echo bytes anyway). */
+  attachment?: true;
   phases: PhaseSpec[];
 }
 
@@ -145,15 +182,22 @@ export interface PhaseBudget {
   warmup: { maxCount: number; maxMs: number };
   pingpong: { maxCount: number; maxMs: number };
   w8: { maxCount: number; maxMs: number };
-  /** Absent: the payload is too large for 64 in flight to be worth its time (1 MiB, 60 KiB). */
+  /**
+   * Absent: the payload is too large for 64 in flight to be worth its time (1 MiB, 60 KiB, and
+   * their attachments).
+   */
   w64?: { maxCount: number; maxMs: number };
 }
 
-/** Phase budgets by payload: `large` is 60 KiB datagrams, `largeStream` 1 MiB on a stream. */
+/**
+ * Phase budgets by payload: `large` is 60 KiB datagrams, `largeStream` 1 MiB on a stream; an
+ * attachment payload runs the budget of the large payload it is compared with.
+ */
 export type BudgetKey = 'small' | 'medium' | 'large' | 'largeStream';
 
 export function budgetKey(payload: PayloadId, kind: SocketKind): BudgetKey {
-  return payload === 'large' && kind === 'stream' ? 'largeStream' : payload;
+  const compared = comparedPayload(payload);
+  return compared === 'large' && kind === 'stream' ? 'largeStream' : compared;
 }
 
 export interface BenchProfile {
@@ -182,7 +226,7 @@ export interface BenchProfile {
  */
 export const FULL_PROFILE: Omit<BenchProfile, 'runs'> = {
   quick: false,
-  payloads: ['small', 'medium', 'large'],
+  payloads: ['small', 'medium', 'large', 'attachment'],
   budgets: {
     small: {
       warmup: { maxCount: 30_000, maxMs: 300 },
@@ -216,10 +260,14 @@ export const FULL_PROFILE: Omit<BenchProfile, 'runs'> = {
   restart: { processes: 4, clientsPerProcess: 25, window: 4, progress: 20, downMs: 500 },
 };
 
-/** The smoke run: one run, 64 B only, tiny counts; a second or two of measuring in all. */
+/**
+ * The smoke run: one run, 64 B and the two udsipc attachment rows only, tiny counts; a second or
+ * two of measuring in all. (Their large-payload counterparts do not run, so their ratios and
+ * targets are "—" and N/A here.)
+ */
 export const QUICK_PROFILE: Omit<BenchProfile, 'runs'> = {
   quick: true,
-  payloads: ['small'],
+  payloads: ['small', 'attachment'],
   budgets: {
     ...FULL_PROFILE.budgets,
     small: {
@@ -227,6 +275,17 @@ export const QUICK_PROFILE: Omit<BenchProfile, 'runs'> = {
       pingpong: { maxCount: 400, maxMs: 80 },
       w8: { maxCount: 1_000, maxMs: 80 },
       w64: { maxCount: 2_000, maxMs: 80 },
+    },
+    // The attachment rows': a few hundred KiB of datagrams, a few dozen MiB of stream.
+    large: {
+      warmup: { maxCount: 40, maxMs: 40 },
+      pingpong: { maxCount: 40, maxMs: 80 },
+      w8: { maxCount: 80, maxMs: 80 },
+    },
+    largeStream: {
+      warmup: { maxCount: 8, maxMs: 40 },
+      pingpong: { maxCount: 20, maxMs: 80 },
+      w8: { maxCount: 40, maxMs: 80 },
     },
   },
   scale: { processes: 2, clientsPerProcess: 5, warmupMs: 50, measureMs: 150 },

@@ -152,7 +152,13 @@ export async function measureRun(
   const server = await startServer(ctx, transport, socket);
   try {
     const startup = processUsage(server.pid);
-    const spec: ClientSpec = { socket, replyDir: ctx.replyDir, size: payload.bytes, phases };
+    const spec: ClientSpec = {
+      socket,
+      replyDir: ctx.replyDir,
+      size: payload.bytes,
+      ...(payload.attachment ? { attachment: true } : {}),
+      phases,
+    };
     const [command, args] = clientCommand(ctx, transport, spec, run);
     const client = start(`${transport} client`, command, args);
     const budgetMs = phases.reduce((total, phase) => total + phase.maxMs, 0) + 20_000;

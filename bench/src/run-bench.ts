@@ -4,6 +4,7 @@ import { type LoadInfo, loadBoundS, startBackgroundLoad } from './background-loa
 import { buildPingpong } from './c/build.js';
 import { usPerMessage } from './cpu-per-message.js';
 import { formatNumber, formatRate } from './format.js';
+import { largeTargets } from './large-targets.js';
 import { type MachineInfo, machineInfo, roundedLoad } from './machine.js';
 import {
   describeMigrationRun,
@@ -19,7 +20,7 @@ import {
   type BenchProfile,
   budgetKey,
   PEER_IDS,
-  payloadsFor,
+  payloadFor,
   phasesFor,
   TRANSPORT_IDS,
   TRANSPORTS,
@@ -57,11 +58,13 @@ export function selected(name: Selectable, only: readonly string[] | undefined):
 
 export interface BenchResults {
   /**
-   * 3: CPU per message (runs' serverCpu/clientCpu, phases' cpuTicks, summaries' µs/msg), the peer
-   * rows (skipped when they cannot run), the background load. 2: phases carry minMeasured/capMs,
+   * 4: the attachment payload (udsipc rows of payload.id "attachment"; every payload has an
+   * `attachment` flag), targets for the large and attachment payloads. 3: CPU per message (runs'
+   * serverCpu/clientCpu, phases' cpuTicks, summaries' µs/msg), the peer rows (skipped when they
+   * cannot run), the background load. 2: phases carry minMeasured/capMs,
    * migration rows loaded/label and more fields, restart rows.
    */
-  schema: 3;
+  schema: 4;
   startedAt: string;
   elapsedS: number;
   machine: MachineInfo;
@@ -153,7 +156,8 @@ export async function runBench(
   for (const payloadId of profile.payloads) {
     for (const transport of transports) {
       const info = TRANSPORTS[transport];
-      const payload = payloadsFor(info.kind).find((candidate) => candidate.id === payloadId)!;
+      const payload = payloadFor(transport, payloadId);
+      if (!payload) continue;
       const skip = peerSkips.get(transport);
       rows.push({
         transport,
@@ -175,7 +179,7 @@ export async function runBench(
     const measured = await measureEverything(ctx, profile, only, rows, say);
     machine.loadAtEnd = roundedLoad();
     return {
-      schema: 3,
+      schema: 4,
       startedAt: new Date(started).toISOString(),
       elapsedS: Math.round((Date.now() - started) / 100) / 10,
       machine,
@@ -187,7 +191,7 @@ export async function runBench(
       rows,
       ...measured,
       targets: [
-        ...(rows.length > 0 ? [...checkTargets(rows), ...peerTargets(rows)] : []),
+        ...(rows.length > 0 ? [...checkTargets(rows), ...largeTargets(rows), ...peerTargets(rows)] : []),
         ...recoveryTargets(measured.migration, measured.restart),
       ],
     };

@@ -1,6 +1,6 @@
 import { formatNumber, formatRate, formatRatio, range } from './format.js';
 import { PEER_METRICS, peerRowFor, peersIn, UDSIPC_IDS } from './peer-ratios.js';
-import { type PayloadId, type PhaseName, TRANSPORTS, type TransportId } from './plan.js';
+import { comparedPayload, type PayloadId, type PhaseName, TRANSPORTS, type TransportId } from './plan.js';
 import type { RowResult } from './rows.js';
 import { SCALE_BASELINE, type ScaleRow } from './scale.js';
 import { ratio } from './stats.js';
@@ -38,7 +38,7 @@ const ORDER: TransportId[] = [
   'raw-dgram',
   'udsipc-dgram',
 ];
-const PAYLOAD_ORDER: PayloadId[] = ['small', 'medium', 'large'];
+const PAYLOAD_ORDER: PayloadId[] = ['small', 'medium', 'large', 'attachment'];
 
 function sortRows(rows: RowResult[]): RowResult[] {
   return [...rows].sort(
@@ -48,14 +48,18 @@ function sortRows(rows: RowResult[]): RowResult[] {
   );
 }
 
-/** The row this one is compared with: its baseline or its C program, same payload slot. */
+/**
+ * The row this one is compared with: its baseline or its C program, same payload slot (for an
+ * attachment row, the large payload: the same bytes).
+ */
 export function counterpart(
   rows: RowResult[],
   row: RowResult,
   which: 'baseline' | 'c',
 ): RowResult | undefined {
   const id = which === 'baseline' ? TRANSPORTS[row.transport].baseline : TRANSPORTS[row.transport].c;
-  return id ? rows.find((other) => other.transport === id && other.payload.id === row.payload.id) : undefined;
+  const payload = comparedPayload(row.payload.id);
+  return id ? rows.find((other) => other.transport === id && other.payload.id === payload) : undefined;
 }
 
 /** Why some of these phases show "—" (or fewer runs than the row has). */

@@ -72,7 +72,7 @@ function row(results: PhaseResult[]): RowResult {
     transport: 'udsipc-stream',
     label: 'udsipc stream',
     kind: 'stream',
-    payload: { id: 'medium', bytes: 4096, label: '4 KiB' },
+    payload: { id: 'medium', bytes: 4096, label: '4 KiB', attachment: false },
     phases: [pingpong],
     runs,
     failures: [],

@@ -1,5 +1,6 @@
-// One fast smoke run of the bench code (`--quick`: one run, 64 B, tiny counts, no migration). It
-// runs the built dist/ like `pnpm bench` does; turbo builds the package before its tests.
+// One fast smoke run of the bench code (`--quick`: one run, 64 B and the udsipc attachment rows,
+// tiny counts, no migration). It runs the built dist/ like `pnpm bench` does; turbo builds the
+// package before its tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,14 +20,17 @@ interface CpuFigures {
   clientUsPerMsg?: Spread;
 }
 interface Results {
+  schema: number;
   options: { load: number };
   load: { processes: number; runningAtEnd?: number };
   rows: {
     transport: string;
     label: string;
-    payload: { id: string };
+    payload: { id: string; label: string; bytes: number; attachment: boolean };
     skipped?: string;
+    failures: string[];
     summary: CpuFigures & {
+      errors: number;
       pingpong: { rtPerSec?: Spread; p50Us?: Spread };
       w8?: Spread;
       w64?: Spread;
@@ -35,11 +39,18 @@ interface Results {
   }[];
   scale: { target: string; summary: CpuFigures & { msgsPerSec?: Spread; serverRssMiB?: Spread } }[];
   migration: { mode: string; skipped?: string }[];
-  targets: { id: string; status: string }[];
+  targets: { id: string; status: string; detail: string }[];
   elapsedS: number;
 }
 
 const PEERS = ['peer-zeromq', 'peer-node-ipc'];
+/** The attachment payload's rows and the issue's targets of the large payloads. */
+const ATTACHMENT_ROWS = [
+  { transport: 'udsipc-stream', label: 'udsipc stream', payload: '1 MiB att.', bytes: 1024 * 1024 },
+  { transport: 'udsipc-dgram', label: 'udsipc dgram', payload: '60 KiB att.', bytes: 60 * 1024 },
+];
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const LARGE_TARGETS = ['stream-large-text-w8', 'stream-attachment-w8', 'dgram-attachment-w8'];
 
 /** Processes still running the bench's busy loop for the bench process `benchPid`. */
 function loadLoopsOf(benchPid: number): number[] {
@@ -79,28 +90,72 @@ describe('pnpm bench --quick', () => {
     expect(
       table.match(/^(PASS|MISS) {2}udsipc (dgram|stream) (server|client) CPU per message/gm),
     ).toHaveLength(4);
-    // 4 throughput/latency targets, 4 CPU ones, and udsipc stream and dgram against each peer.
-    expect(table.match(/^(PASS|MISS|N\/A) {2}/gm)).toHaveLength(12);
+    // 4 throughput/latency targets, 4 CPU ones, 3 of the large payloads, and udsipc stream and dgram
+    // against each peer.
+    expect(table.match(/^(PASS|MISS|N\/A) {2}/gm)).toHaveLength(15);
+    // The attachment rows: a line in the ping-pong, the pipelined and the peer table, no errors
+    // noted in the first two (the peer table's notes are about the peers), and the note that only
+    // udsipc runs them.
+    for (const { label, payload } of ATTACHMENT_ROWS) {
+      const lines = table
+        .split('\n')
+        .filter((line) => line.startsWith(`${label} `) && line.includes(` ${payload} `));
+      expect(lines, payload).toHaveLength(3);
+      for (const line of lines.slice(0, 2))
+        expect(line, payload).not.toMatch(/error|FAILED|measured nothing/i);
+      const progress = run.stderr.match(
+        new RegExp(`run 1/1 · ${literal(`${label} · ${payload}`)} · .*`),
+      )?.[0];
+      expect(progress, payload).toMatch(/ · pp .* · w8 \S+ · msgs\/s · /);
+      expect(progress, payload).not.toMatch(/ERRORS/);
+    }
+    expect(table).toMatch(
+      /^"att\." = udsipc only: echo with empty text and the bytes as a binary attachment/m,
+    );
+    // Their counterparts (the large text rows) do not run with --quick: N/A, naming the row.
+    expect(table).toMatch(
+      /^N\/A {3}udsipc stream 1 MiB attachment echo, 8 in flight \(w8\) ≥ 0\.3× C stream 1 MiB: not measured \(C stream 1 MiB not run\)$/m,
+    );
+    expect(table).toMatch(
+      /^N\/A {3}udsipc dgram 60 KiB attachment echo, 8 in flight \(w8\) ≥ 0\.5× raw unix-dgram 60 KiB: not measured \(raw unix-dgram 60 KiB not run\)$/m,
+    );
+    expect(table).toMatch(
+      /^N\/A {3}udsipc stream 1 MiB JSON text, 8 in flight \(w8\) ≥ 1\.0× net NDJSON: not measured/m,
+    );
     expect(table).toMatch(/^udsipc ÷ peers/m);
     expect(run.stderr).toMatch(/run 1\/1 · udsipc dgram · 64 B · pp .* µs\/msg srv [\d.]+ cli [\d.]+/);
 
     const results = JSON.parse(readFileSync(join(out, 'bench-results.json'), 'utf8')) as Results;
+    expect(results.schema).toBe(4);
     expect(results.options.load).toBe(0);
-    expect(results.rows.length).toBe(withC ? 8 : 6);
+    expect(results.rows.length).toBe(withC ? 10 : 8);
+    for (const { transport, bytes } of ATTACHMENT_ROWS) {
+      const row = results.rows.find(
+        (candidate) => candidate.transport === transport && candidate.payload.attachment,
+      );
+      expect(row?.payload, transport).toMatchObject({ id: 'attachment', bytes });
+      expect(row?.failures, transport).toEqual([]);
+      expect(row?.summary.errors, transport).toBe(0);
+      // Window 8 only, as the large payload it stands beside.
+      expect(row?.summary.w64, transport).toBeUndefined();
+    }
     for (const row of results.rows) {
-      expect(row.payload.id).toBe('small');
+      const attachment = row.payload.id === 'attachment';
+      expect(row.payload.attachment, row.transport).toBe(attachment);
+      if (attachment) expect(row.transport).toMatch(/^udsipc-/);
+      else expect(row.payload.id).toBe('small');
       if (row.skipped !== undefined) {
         // Only a peer may be SKIPPED, and then with its reason, in the tables and in its targets.
         expect(PEERS, row.transport).toContain(row.transport);
         expect(row.skipped.length, row.transport).toBeGreaterThan(0);
         expect(table).toMatch(new RegExp(`^${row.label} +64 B .*SKIPPED: \\S`, 'm'));
-        expect(table).toMatch(new RegExp(`^N/A {2}udsipc dgram ≥ 1\\.0× ${row.label} .*SKIPPED: \\S`, 'm'));
+        expect(table).toMatch(new RegExp(`^N/A {3}udsipc dgram ≥ 1\\.0× ${row.label} .*SKIPPED: \\S`, 'm'));
         continue;
       }
       expect(row.summary.pingpong.rtPerSec?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.pingpong.p50Us?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.w8?.median, row.transport).toBeGreaterThan(0);
-      expect(row.summary.w64?.median, row.transport).toBeGreaterThan(0);
+      if (!attachment) expect(row.summary.w64?.median, row.transport).toBeGreaterThan(0);
       expect(row.summary.serverRssMiB?.median, row.transport).toBeGreaterThan(0);
       // A C client can answer the whole smoke run inside one 10 ms tick: 0 is a reading, absence is not.
       expect(row.summary.serverUsPerMsg?.median, row.transport).toBeGreaterThanOrEqual(0);
@@ -122,9 +177,14 @@ describe('pnpm bench --quick', () => {
       expect(row.summary.clientUsPerMsg?.median, row.target).toBeGreaterThanOrEqual(0);
     }
     expect(results.migration.every((row) => row.skipped === 'not run with --quick')).toBe(true);
-    expect(results.targets.map((target) => target.status).every((status) => /PASS|MISS/.test(status))).toBe(
-      true,
-    );
+    for (const target of results.targets) {
+      if (LARGE_TARGETS.includes(target.id)) {
+        expect(target.status, target.id).toBe('N/A');
+        expect(target.detail, target.id).toMatch(/not run/);
+      } else {
+        expect(target.status, target.id).toMatch(/^(PASS|MISS)$/);
+      }
+    }
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(
       /^<svg [^>]*>[\s\S]*<rect [\s\S]*<\/svg>\n$/,
     );

@@ -6,6 +6,7 @@ import { cpuTicksOf } from '../cpu-ticks.js';
 import { timeIsUp } from '../phase-end.js';
 import type { ClientSpec, PhaseResult, PhaseSpec, SocketKind } from '../plan.js';
 import { latencyPercentiles } from '../stats.js';
+import { attachingClient } from './attaching-client.js';
 
 const require = createRequire(import.meta.url);
 const serverPackage = dirname(require.resolve('@udsipc/server/package.json'));
@@ -89,25 +90,28 @@ function phaseSignal(client: EchoClient, phase: PhaseSpec): { signal: AbortSigna
 /**
  * The udsipc client side: one RpcClient (as `udsipc-client bench` opens it: json, its default
  * time-out and retries) and, per phase, udsipc-client's exported runner `runEchoBench`, stopped by
- * count or when its time is up (its AbortSignal).
+ * count or when its time is up (its AbortSignal). An attachment payload is empty text plus `size`
+ * bytes of attachment (attaching-client.ts).
  */
 export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promise<PhaseResult[]> {
-  const client = await connectClient({
+  const connected = await connectClient({
     transport: kind,
     path: spec.socket,
     replyDirectory: spec.replyDir,
     timeoutMs: REQUEST_DEFAULTS.timeoutMs,
     retries: REQUEST_DEFAULTS.retries,
   });
+  const client = spec.attachment ? attachingClient(connected, spec.size) : connected;
+  const textBytes = spec.attachment ? 0 : spec.size;
   const results: PhaseResult[] = [];
   try {
     for (const phase of spec.phases) {
       const timed = phase.window === 1 ? timedClient(client, phase.maxCount) : undefined;
-      const stop = phaseSignal(client, phase);
+      const stop = phaseSignal(connected, phase);
       const result = await runEchoBench(timed?.client ?? client, {
         window: phase.window,
         count: phase.maxCount,
-        size: spec.size,
+        size: textBytes,
         signal: stop.signal,
       });
       stop.dispose();
@@ -133,7 +137,7 @@ export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promi
       });
     }
   } finally {
-    await client.close();
+    await connected.close();
   }
   return results;
 }
