@@ -18,6 +18,8 @@ export interface StreamFraming {
   bodyBytes(data: Buffer, offset: number): number;
   /** One encoded message as it goes on a connection: header and body in one buffer, one write. */
   frame(body: Buffer): Buffer;
+  /** The header alone, to be written before `body` (undefined for a format without one). */
+  header(body: Buffer): Buffer | undefined;
 }
 
 /**

@@ -40,6 +40,7 @@ export const cstringCodec: Codec = {
     minFrameBytes: CSTRING_RECORD_BYTES,
     bodyBytes: () => CSTRING_RECORD_BYTES,
     frame: (body) => body,
+    header: () => undefined,
   },
   decodeRequest(bytes) {
     const text = decodeCString(bytes);

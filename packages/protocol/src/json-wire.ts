@@ -1,6 +1,6 @@
 import type { Codec } from './codec.js';
 import { decodeJsonReply, decodeJsonRequest, encodeJson } from './json-codec.js';
-import { FRAME_HEADER_BYTES, framed } from './stream-frame.js';
+import { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
 
 /** udsipc's own format: JSON envelopes with ids; replies are matched to requests by id. */
 export const jsonCodec: Codec = {
@@ -12,6 +12,7 @@ export const jsonCodec: Codec = {
     minFrameBytes: FRAME_HEADER_BYTES,
     bodyBytes: (data, offset) => data.readUInt32BE(offset),
     frame: framed,
+    header: (body) => frameHeader(body.length),
   },
   decodeRequest: decodeJsonRequest,
   encodeReply: encodeJson,

@@ -159,7 +159,7 @@ export class StreamClientTransport implements ClientTransport {
     if (!socket || !this.connected || !socket.writable) {
       return this.closing ? 'TRANSPORT_CLOSED' : (this.connectError ?? 'NOT_CONNECTED');
     }
-    this.batcher.write(socket, this.codec.stream.frame(frame));
+    this.batcher.write(socket, this.codec.stream.header(frame), frame);
     return undefined;
   }
 

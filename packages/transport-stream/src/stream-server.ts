@@ -78,7 +78,7 @@ class StreamPeer implements ServerPeer {
       this.onSendFailure(this, 'PEER_CLOSED');
       return;
     }
-    this.batcher.write(socket, this.codec.stream.frame(frame));
+    this.batcher.write(socket, this.codec.stream.header(frame), frame);
     if (socket.writableLength > this.highWaterBytes && !socket.isPaused()) {
       // The peer is not reading its replies: stop reading its requests until it does.
       socket.pause();
