@@ -1,6 +1,7 @@
 import { failureClassOf, toUdsipcError, type UdsipcError } from '@udsipc/protocol';
 import { benchCommand } from './commands/bench.js';
 import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_USAGE } from './commands/context.js';
+import { describeCommand } from './commands/describe.js';
 import { pingCommand } from './commands/ping.js';
 import { runCommand } from './commands/run.js';
 import { sendCommand } from './commands/send.js';
@@ -21,6 +22,8 @@ function dispatch(command: Command, context: CommandContext): Promise<number> {
       return pingCommand(command, context);
     case 'stats':
       return statsCommand(command, context);
+    case 'describe':
+      return describeCommand(command, context);
     case 'bench':
       return benchCommand(command, context);
   }

@@ -55,6 +55,7 @@ export type Command =
     }
   | { name: 'ping'; connection: ConnectionOptions; count: number; intervalMs: number }
   | { name: 'stats'; connection: ConnectionOptions }
+  | { name: 'describe'; connection: ConnectionOptions }
   | { name: 'bench'; connection: ConnectionOptions; window: number; count: number; size: number };
 
 export type Invocation =
@@ -147,8 +148,9 @@ function buildCommand(name: CommandName, line: CommandLine, env: Environment): C
       requireJsonCodec(name, connection);
       return { name, connection, count: values.count, intervalMs: values.intervalMs };
     }
-    case 'stats': {
-      const { values, sources } = resolveCommand(COMMAND_OPTIONS.stats, line, env);
+    case 'stats':
+    case 'describe': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS[name], line, env);
       const connection = connectionOptions(values, sources.socket);
       takesNoArguments(name, line);
       requireJsonCodec(name, connection);

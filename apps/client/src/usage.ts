@@ -34,6 +34,13 @@ A second signal fails what is still in flight at once. Exit 0, or 1 if any reque
     summary: "the server's counters",
     notes: `Prints a table, or with --json the server's stats reply as one JSON object.`,
   },
+  describe: {
+    synopsis: 'describe',
+    summary: 'the message types the server answers, with their schemas',
+    notes: `Prints the protocol and server version, then each type with the JSON Schema of its request and
+reply payloads (binary attachments marked "x-udsipc": "attachment"); with --json the server's
+describe reply as one JSON object.`,
+  },
   bench: {
     synopsis: 'bench [--window N] [--count N] [--size BYTES]',
     summary: 'throughput and latency of echo requests',

@@ -120,6 +120,29 @@ describe.each(transports)('udsipc-client commands over %s', (transport) => {
     expect(table.stdout).toMatch(/^resends answered from memory\s+\d+$/m);
   });
 
+  it("describe prints the server's contract: versions, every type it answers with its schemas", async () => {
+    const result = await client(['describe', '--json', ...flags], env);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.lines).toHaveLength(1);
+    const reply = JSON.parse(result.lines[0]!) as {
+      protocol: number;
+      serverVersion: string;
+      types: Record<string, { request: Record<string, unknown>; reply: Record<string, unknown> }>;
+    };
+    expect(reply.protocol).toBe(1);
+    expect(reply.serverVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.keys(reply.types)).toEqual(['ack', 'cancel', 'describe', 'echo', 'ping', 'stats']);
+    expect(reply.types.echo?.request).toMatchObject({
+      type: 'object',
+      required: ['text'],
+      properties: { text: { type: 'string' }, data: { 'x-udsipc': 'attachment' } },
+    });
+    const text = await client(['describe', ...flags], env);
+    expect(text.code).toBe(0);
+    expect(text.lines[0]).toMatch(/^protocol 1, server \d/);
+    expect(text.lines).toContain('echo');
+  });
+
   it('bench --json ends with the documented result line', async () => {
     const result = await client(['bench', '--count', '2000', '--window', '16', '--json', ...flags], env);
     expect(result.code).toBe(0);

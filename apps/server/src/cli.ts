@@ -45,6 +45,7 @@ async function serve(invocation: Extract<Invocation, { action: 'run' }>): Promis
       ...(activation ? { listenFd: activation.fd } : {}),
       codec: config.codec,
       mode: config.mode,
+      version: VERSION,
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeoutMs,
       ...(config.allowUids || config.allowGids

@@ -5,10 +5,14 @@ import {
   codecNamed,
   DEFAULT_MAX_JSON_DEPTH,
   DEFAULT_MAX_JSON_VALUES,
+  DESCRIBE_TYPE,
+  type DescribeReply,
+  describeTypes,
   errorReply,
   isProtocolError,
   type MessageRegistry,
   okReply,
+  PROTOCOL_VERSION,
   parseRequestId,
   type ReplyEnvelope,
   type RequestEnvelope,
@@ -70,6 +74,8 @@ export interface RpcServerOptions<R extends MessageRegistry> {
    * on the hot path, so the record is not even built.
    */
   onRequest?: (request: RequestTrace) => void;
+  /** The server program's version, told to whoever sends `describe`. */
+  version?: string;
 }
 
 const UNKNOWN_REQUEST_ID = '?';
@@ -100,6 +106,9 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   private inFlight = 0;
   /** Requests running now that a client may cancel (those with an id it remembers), by id. */
   private readonly running = new Map<string, HandlerContext>();
+  /** The server program's version, for `describe`. */
+  private readonly version: string | undefined;
+  private described: DescribeReply | undefined;
   private idle: (() => void) | undefined;
   private accepting = true;
   private readonly counters = {
@@ -126,6 +135,10 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     this.onRequest = options.onRequest;
     // `cancel` is the request/reply layer's own: it reaches into the running requests and the
     // replay memory, which no handler of an application can.
+    this.version = options.version;
+    if (Object.hasOwn(this.messages, DESCRIBE_TYPE)) {
+      this.handlers.set(DESCRIBE_TYPE, (() => this.describe()) as unknown as Handler<R, keyof R>);
+    }
     if (Object.hasOwn(this.messages, CANCEL_TYPE)) {
       this.handlers.set(CANCEL_TYPE, ((payload: { id: string }, context: RequestContext) =>
         this.cancelRequest(payload.id, context.wire)) as unknown as Handler<R, keyof R>);
@@ -159,7 +172,21 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   handle<T extends keyof R & string>(type: T, handler: Handler<R, T>): this {
     if (!Object.hasOwn(this.messages, type)) throw new Error(`no schema for message type "${type}"`);
     this.handlers.set(type, handler as unknown as Handler<R, keyof R>);
+    this.described = undefined;
     return this;
+  }
+
+  /**
+   * The `describe` reply: the protocol version, the server's version, and the JSON Schemas of every
+   * type this server answers (those with a handler), made once and again only after `handle`.
+   */
+  private describe(): DescribeReply {
+    this.described ??= {
+      protocol: PROTOCOL_VERSION,
+      ...(this.version === undefined ? {} : { serverVersion: this.version }),
+      types: describeTypes(this.messages, [...this.handlers.keys()].map(String).sort()),
+    };
+    return this.described;
   }
 
   async start(): Promise<void> {

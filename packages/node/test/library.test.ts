@@ -283,6 +283,22 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     expect(unhandled).toBeInstanceOf(RequestError);
     expect((unhandled as RequestError).remoteCode).toBe('UNKNOWN_TYPE');
     expect(s.stats()).toMatchObject({ transport, requests: 4, executed: 2 });
+    // Its contract, from the running server: the types it answers (those with a handler), each with
+    // the JSON Schema of its request and reply, made from the zod schemas.
+    const contract = await c.request('describe', {});
+    expect(Object.keys(contract.types)).toEqual([
+      'ack',
+      'add',
+      'cancel',
+      'describe',
+      'echo',
+      'ping',
+      'stats',
+    ]);
+    expect(contract.types.add).toEqual({
+      request: expect.objectContaining({ properties: { a: { type: 'number' }, b: { type: 'number' } } }),
+      reply: expect.objectContaining({ properties: { sum: { type: 'number' } }, required: ['sum'] }),
+    });
   });
 
   it("replies with a handler's own error code, and logs the failure as a warning", async () => {

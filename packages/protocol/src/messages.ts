@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AttachmentSchema } from './attachments.js';
+import { DescribeReplySchema, DescribeRequestSchema } from './describe.js';
 import { RequestIdSchema } from './envelope.js';
 
 /** A message type is two schemas: what the request's payload must be, and what the reply's payload is. */
@@ -71,7 +72,11 @@ export const builtinMessages = {
   ping: defineMessage(PingRequestSchema, PingReplySchema),
   stats: defineMessage(StatsRequestSchema, StatsReplySchema),
   cancel: defineMessage(CancelRequestSchema, CancelReplySchema),
+  describe: defineMessage(DescribeRequestSchema, DescribeReplySchema),
 };
+
+/** The message type that asks a server for its contract (see describe.ts); every udsipc server answers it. */
+export const DESCRIBE_TYPE = 'describe';
 
 /** The message type a client sends to cancel one of its requests; every udsipc server answers it. */
 export const CANCEL_TYPE = 'cancel';

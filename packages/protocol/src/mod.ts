@@ -11,6 +11,14 @@ export { batchingCodec, codecNamed, datagramCodec, detectCodec, detectStreamCode
 export { decodeCString, encodeCString } from './cstring-codec.js';
 export { CSTRING_REQUEST_ID, cstringCodec } from './cstring-wire.js';
 export {
+  type DescribeReply,
+  DescribeReplySchema,
+  DescribeRequestSchema,
+  describeTypes,
+  type JsonSchema,
+  payloadJsonSchema,
+} from './describe.js';
+export {
   BATCH_MARKER,
   framesThatFit,
   isBatch,
@@ -90,6 +98,7 @@ export {
   CANCEL_TYPE,
   CancelReplySchema,
   CancelRequestSchema,
+  DESCRIBE_TYPE,
   defineMessage,
   type EchoPayload,
   EchoPayloadSchema,

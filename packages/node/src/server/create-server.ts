@@ -60,6 +60,8 @@ export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages
    * everyone the socket mode lets in). Refused requests are answered FORBIDDEN and never run.
    */
   access?: AccessPolicy;
+  /** This program's version, told to whoever sends `describe`. */
+  version?: string;
   /** Where events are logged (default nowhere). pino's Logger fits. */
   logger?: ServerLogger;
   /** Caps on warnings per kind, against peers that send garbage in a loop. */
@@ -129,6 +131,7 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       maxJsonDepth: options.maxJsonDepth,
       maxJsonValues: options.maxJsonValues,
       access: options.access,
+      ...(options.version === undefined ? {} : { version: options.version }),
       onEvent: this.events.rpc,
       ...(this.events.request ? { onRequest: this.events.request } : {}),
     });
