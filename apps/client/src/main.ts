@@ -1,5 +1,6 @@
 import { failureClassOf, toUdsipcError, type UdsipcError } from '@udsipc/protocol';
 import { benchCommand } from './commands/bench.js';
+import { callCommand } from './commands/call.js';
 import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_USAGE } from './commands/context.js';
 import { describeCommand } from './commands/describe.js';
 import { pingCommand } from './commands/ping.js';
@@ -24,6 +25,8 @@ function dispatch(command: Command, context: CommandContext): Promise<number> {
       return statsCommand(command, context);
     case 'describe':
       return describeCommand(command, context);
+    case 'call':
+      return callCommand(command, context);
     case 'bench':
       return benchCommand(command, context);
   }

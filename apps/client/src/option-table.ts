@@ -8,7 +8,7 @@ import {
 } from '@udsipc/protocol';
 import { z } from 'zod';
 
-export const COMMAND_NAMES = ['send', 'run', 'ping', 'stats', 'describe', 'bench'] as const;
+export const COMMAND_NAMES = ['send', 'run', 'ping', 'stats', 'describe', 'call', 'bench'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** The wire formats a client can speak; `auto` only makes sense for a server. */
@@ -162,6 +162,7 @@ export const COMMAND_OPTIONS = {
   },
   stats: {},
   describe: {},
+  call: {},
   bench: {
     window: valueOption({
       flag: '--window',

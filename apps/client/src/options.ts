@@ -56,6 +56,7 @@ export type Command =
   | { name: 'ping'; connection: ConnectionOptions; count: number; intervalMs: number }
   | { name: 'stats'; connection: ConnectionOptions }
   | { name: 'describe'; connection: ConnectionOptions }
+  | { name: 'call'; connection: ConnectionOptions; type: string; payload: unknown }
   | { name: 'bench'; connection: ConnectionOptions; window: number; count: number; size: number };
 
 export type Invocation =
@@ -147,6 +148,24 @@ function buildCommand(name: CommandName, line: CommandLine, env: Environment): C
       takesNoArguments(name, line);
       requireJsonCodec(name, connection);
       return { name, connection, count: values.count, intervalMs: values.intervalMs };
+    }
+    case 'call': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.call, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      requireJsonCodec(name, connection);
+      if (line.positionals.length !== 2) {
+        throw new UsageError(`call takes TYPE and a JSON payload, got ${line.positionals.length} arguments`);
+      }
+      const [type, text] = line.positionals as [string, string];
+      let payload: unknown;
+      try {
+        payload = JSON.parse(text);
+      } catch (error) {
+        throw new UsageError(
+          `call: the payload is not JSON (${error instanceof Error ? error.message : 'parse error'})`,
+        );
+      }
+      return { name, connection, type, payload };
     }
     case 'stats':
     case 'describe': {

@@ -41,6 +41,13 @@ A second signal fails what is still in flight at once. Exit 0, or 1 if any reque
 reply payloads (binary attachments marked "x-udsipc": "attachment"); with --json the server's
 describe reply as one JSON object.`,
   },
+  call: {
+    synopsis: "call TYPE 'JSON'",
+    summary: 'send any type the server describes, checked against its schema first',
+    notes: `Asks the server to describe itself, checks the payload against the JSON Schema of TYPE's request
+(nothing is sent if it fails: INVALID_PAYLOAD naming the field; UNKNOWN_TYPE if the server does not
+answer TYPE), then sends it and prints "reply: <JSON>", or with --json the reply payload.`,
+  },
   bench: {
     synopsis: 'bench [--window N] [--count N] [--size BYTES]',
     summary: 'throughput and latency of echo requests',

@@ -143,6 +143,34 @@ describe.each(transports)('udsipc-client commands over %s', (transport) => {
     expect(text.lines).toContain('echo');
   });
 
+  it('call sends any type the server describes, after checking the payload against its schema', async () => {
+    const before = JSON.parse((await client(['stats', '--json', ...flags], env)).lines[0]!) as {
+      executedByType: Record<string, number>;
+    };
+    const echo = await client(['call', 'echo', '{"text":"via call"}', '--json', ...flags], env);
+    expect(echo).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(echo.lines[0]!)).toEqual({ text: 'via call' });
+    const text = await client(['call', 'echo', '{"text":"plain"}', ...flags], env);
+    expect(text.lines).toEqual(['reply: {"text":"plain"}']);
+    // Refused before sending, naming the field, and a type the server does not answer.
+    const invalid = await client(['call', 'echo', '{"text":5}', ...flags], env);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(
+      /^INVALID_PAYLOAD: invalid payload\.text for type "echo": .*\(nothing was sent\)\n$/,
+    );
+    const unknown = await client(['call', 'nope', '{}', ...flags], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^UNKNOWN_TYPE: the server does not answer "nope" \(it answers ack, /);
+    const notJson = await client(['call', 'echo', '{text', ...flags], env);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/^udsipc-client: call: the payload is not JSON/);
+    const after = JSON.parse((await client(['stats', '--json', ...flags], env)).lines[0]!) as {
+      executedByType: Record<string, number>;
+    };
+    // Only the two valid calls ran.
+    expect((after.executedByType.echo ?? 0) - (before.executedByType.echo ?? 0)).toBe(2);
+  });
+
   it('bench --json ends with the documented result line', async () => {
     const result = await client(['bench', '--count', '2000', '--window', '16', '--json', ...flags], env);
     expect(result.code).toBe(0);

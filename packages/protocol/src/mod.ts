@@ -130,4 +130,4 @@ export {
 export { DEFAULT_SOCKET_MODE, socketModeSchema } from './socket-mode.js';
 export { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
 export { isUdsipcError, toUdsipcError, UdsipcError } from './udsipc-error.js';
-export { validateReplyPayload, validateRequestPayload } from './validate.js';
+export { describeZodIssue, validateReplyPayload, validateRequestPayload } from './validate.js';
