@@ -98,6 +98,8 @@ interface Pending {
   resendTimer: NodeJS.Timeout | undefined;
   /** Resolve with the Exchange (for `exchange`) or with the payload alone (for `request`). */
   readonly detailed: boolean;
+  /** A notification: its acknowledgement carries no payload to check. */
+  readonly oneway: boolean;
   /** Removes the abort listener of the caller's signal, if any. */
   forgetSignal: (() => void) | undefined;
   resolve(value: unknown): void;
@@ -197,6 +199,19 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
   }
 
   /**
+   * A one-way message: resolves once the server has it (its acknowledgement on receipt), not when
+   * its handler is done; there is no reply. Resent like a request until acknowledged, with the same
+   * id, so the server runs it once. Rejects as `request` does when it cannot be delivered.
+   */
+  async notify<T extends keyof R & string>(
+    type: T,
+    payload: RequestPayload<R, T>,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    await this.issue(type, payload, options, false, true);
+  }
+
+  /**
    * `request`, reporting also the id the request carried and how many times it was sent. On
    * failure the RequestError (or a reply's ProtocolError) carries the same `requestId`.
    */
@@ -213,6 +228,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     payload: unknown,
     options: RequestOptions,
     detailed: boolean,
+    oneway = false,
   ): Promise<unknown> {
     if (this.closed) {
       return Promise.reject(new RequestError('CLOSED', 'client is closed', { requestId: '', attempts: 0 }));
@@ -239,7 +255,15 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     let frame: Buffer;
     try {
       frame = this.codec.encodeRequest(
-        { v: PROTOCOL_VERSION, id, type, payload, low, deadline },
+        {
+          v: PROTOCOL_VERSION,
+          id,
+          type,
+          payload,
+          low,
+          deadline,
+          ...(oneway ? { notify: true as const } : {}),
+        },
         this.limits,
       );
     } catch (error) {
@@ -262,6 +286,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
         replyDeadline: 0,
         resendTimer: undefined,
         detailed,
+        oneway,
         forgetSignal: undefined,
         resolve,
         reject,
@@ -420,6 +445,10 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
           remoteCode: reply.error.code,
         }),
       );
+      return;
+    }
+    if (entry.oneway) {
+      entry.resolve(undefined);
       return;
     }
     let payload: unknown;

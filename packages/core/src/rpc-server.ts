@@ -43,6 +43,24 @@ export type Handler<R extends MessageRegistry, T extends keyof R> = (
   context: RequestContext,
 ) => z.input<R[T]['reply']> | Promise<z.input<R[T]['reply']>>;
 
+/**
+ * A peer whose replies go nowhere: a notification's handler outcome (its acknowledgement went out
+ * on receipt). An error is still reported as a handler-error event.
+ */
+class SilentPeer implements ServerPeer {
+  readonly id: string;
+  readonly caller: ServerPeer['caller'];
+  constructor(peer: ServerPeer) {
+    this.id = peer.id;
+    this.caller = peer.caller;
+  }
+  send(): void {}
+}
+
+function silent(peer: ServerPeer): ServerPeer {
+  return new SilentPeer(peer);
+}
+
 /** What the request/reply layer reports for logging; the server app turns these into log lines. */
 export type RpcServerEvent =
   | { type: 'protocol-error'; code: string; message: string; peer: string }
@@ -261,6 +279,14 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       this.finish(peer, codec, errorReply(envelope.id, 'DEADLINE_EXCEEDED', message), ticket);
       return;
     }
+    if (envelope.notify && ticket) {
+      // One-way: acknowledged on receipt, and the acknowledgement remembered, so a resend gets it
+      // again and never runs the handler twice; the handler then runs with nobody to answer.
+      const acknowledgement = this.reply(peer, codec, okReply(envelope.id, null));
+      this.replay.complete(ticket, acknowledgement, Date.now());
+      this.execute(envelope, codec, peer, undefined, true);
+      return;
+    }
     this.execute(envelope, codec, peer, ticket);
   }
 
@@ -269,7 +295,9 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     codec: Codec,
     peer: ServerPeer,
     ticket: ReplayTicket | undefined,
+    oneway = false,
   ): void {
+    if (oneway) peer = silent(peer);
     let payload: unknown;
     try {
       payload = validateRequestPayload(envelope, this.messages);
@@ -336,6 +364,8 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     reply: ReplyEnvelope,
     ticket: ReplayTicket | undefined,
   ): void {
+    // A notification's outcome has no one to go to: not encoded, not counted as a reply.
+    if (peer instanceof SilentPeer) return;
     const encoded = this.reply(peer, codec, reply);
     if (ticket) {
       this.running.delete(reply.id);

@@ -162,6 +162,24 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     expect(c.counters.sent).toBe(sent);
   });
 
+  it('acknowledges a notification on receipt, before its handler is done, and sends nothing more', async () => {
+    let finished = false;
+    const s = server().handle('slow', async ({ ms }) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      finished = true;
+      return { waited: ms };
+    });
+    await s.start();
+    const c = await client();
+    await expect(c.notify('slow', { ms: 1_000 })).resolves.toBeUndefined();
+    // Acknowledged while the handler still ran; its outcome is not a reply anyone gets.
+    expect(finished).toBe(false);
+    expect(s.stats().executedByType.slow).toBe(1);
+    await expect.poll(() => finished, { timeout: 60_000 }).toBe(true);
+    expect(s.stats().replies).toBe(1);
+    expect(c.counters.lateReplies).toBe(0);
+  });
+
   it("tells a handler who called, from the kernel: this process's uid and gid, and for stream its pid", async () => {
     const callers: unknown[] = [];
     const s = server().handle('add', ({ a, b }, context) => {

@@ -293,6 +293,23 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     expect(stats.resendsAnsweredFromMemory).toBe((late as RequestError).attempts - 1);
   });
 
+  it('delivers a notification once: acknowledged on receipt, resent while the server is frozen, run once', async () => {
+    const s = await server();
+    const c = await client({ timeoutMs: 100, retries: 1_000 });
+    await expect(c.notify('echo', { text: 'first' })).resolves.toBeUndefined();
+    s.child.kill('SIGSTOP');
+    const frozen = c.notify('echo', { text: 'while frozen' });
+    // Resent (same id) into the frozen server's queue until it acknowledges: once the second resend
+    // is scheduled, the first has been sent.
+    while (c.counters.retried < 2) await sleep(10);
+    s.child.kill('SIGCONT');
+    await expect(frozen).resolves.toBeUndefined();
+    const stats = await c.request('stats', {});
+    expect(stats.executedByType.echo).toBe(2);
+    // Every copy after the first was answered with the remembered acknowledgement, not run.
+    expect(stats.resendsAnsweredFromMemory).toBeGreaterThanOrEqual(1);
+  });
+
   it('answers a garbage-sending peer with an error (or closes it) while a good client goes on', async () => {
     await server();
     const good = await client();

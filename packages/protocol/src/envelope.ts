@@ -25,6 +25,13 @@ export const RequestEnvelopeSchema = z.object({
   payload: z.unknown(),
   low: LowWatermarkSchema.optional(),
   deadline: DeadlineSchema.optional(),
+  /**
+   * `notify` (optional, always true): a one-way message. The server acknowledges it on receipt
+   * (an ok reply with payload null, remembered like any reply, so a resend is never run twice),
+   * then runs its handler and sends nothing more. A server that predates the field runs it and
+   * replies as to a request, which the client takes as the acknowledgement all the same.
+   */
+  notify: z.literal(true).optional(),
 });
 
 /** The error half of a reply: `code` is stable (a ProtocolError code, a transport code or a handler's own). */

@@ -182,6 +182,16 @@ export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): Reques
   if (low !== undefined) envelope.low = low;
   const deadline = optionalCount(message, 'deadline', id);
   if (deadline !== undefined) envelope.deadline = deadline;
+  const { notify } = message;
+  if (notify !== undefined) {
+    if (notify !== true) {
+      throw new ProtocolError('MALFORMED', 'field notify must be true when present', {
+        field: 'notify',
+        requestId: id,
+      });
+    }
+    envelope.notify = true;
+  }
   return envelope;
 }
 
