@@ -1,4 +1,5 @@
 import { TransportError } from './errors.js';
+import type { ServerSocketSource } from './transport.js';
 
 /** What the kernel says a descriptor is (the adapters ask it through @udsipc/sys), or an errno name. */
 export type DescriptorFacts =
@@ -37,6 +38,21 @@ export function adoptedSocketPath(
     return refuse(`is bound at ${facts.path}, not at the configured ${expected}`);
   }
   return facts.path;
+}
+
+/**
+ * Where an adapter's server socket comes from, resolved once for both adapters: the path to bind,
+ * or an activated descriptor checked with `describe` (the adapter's way to ask the kernel) and the
+ * path it is bound at.
+ */
+export function resolveSocketSource(
+  source: ServerSocketSource,
+  kind: 'stream' | 'dgram',
+  describe: (fd: number) => DescriptorFacts,
+): { path: string; listenFd: number | undefined } {
+  if (source.listenFd === undefined) return { path: source.path, listenFd: undefined };
+  const { listenFd } = source;
+  return { path: adoptedSocketPath(describe(listenFd), listenFd, kind, source.path), listenFd };
 }
 
 /** Why an adopted socket cannot be quiesced: closing it would lose it for good. */

@@ -1,6 +1,11 @@
 // `@udsipc/core/transport`: what an adapter package needs besides the interface itself, written once
 // for every adapter. Applications import `@udsipc/core`; only adapters import this.
-export { activatedSocketHeld, adoptedSocketPath, type DescriptorFacts } from './adopted-socket.js';
+export {
+  activatedSocketHeld,
+  adoptedSocketPath,
+  type DescriptorFacts,
+  resolveSocketSource,
+} from './adopted-socket.js';
 export { type BackoffPolicy, backoffDelay, DEFAULT_RECONNECT_BACKOFF } from './backoff.js';
 export { Burst, FIRST_EARLY_FLUSH_FRAMES, MAX_EARLY_FLUSH_FRAMES } from './burst-policy.js';
 export type { Caller } from './caller.js';

@@ -8,7 +8,6 @@ import type {
 } from '@udsipc/core/transport';
 import {
   activatedSocketHeld,
-  adoptedSocketPath,
   Burst,
   bindFailure,
   bindWithMode,
@@ -16,6 +15,7 @@ import {
   prepareSocketPath,
   QuiesceHold,
   removeIfStale,
+  resolveSocketSource,
   TransportError,
   type TransportEventListener,
 } from '@udsipc/core/transport';
@@ -189,19 +189,8 @@ export class DatagramServerTransport implements ServerTransport {
   private readonly hold = new QuiesceHold();
 
   constructor(options: DatagramServerOptions) {
-    if (options.listenFd === undefined) {
-      this.path = options.path;
-      this.activated = false;
-    } else {
-      this.path = adoptedSocketPath(
-        describeSocket(options.listenFd),
-        options.listenFd,
-        'dgram',
-        options.path,
-      );
-      this.listenFd = options.listenFd;
-      this.activated = true;
-    }
+    ({ path: this.path, listenFd: this.listenFd } = resolveSocketSource(options, 'dgram', describeSocket));
+    this.activated = this.listenFd !== undefined;
     this.codec = options.codec;
     this.batchCodec = batchingCodec(options.codec);
     this.mode = options.mode ?? DEFAULT_SOCKET_MODE;

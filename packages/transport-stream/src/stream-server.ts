@@ -9,12 +9,12 @@ import type {
 } from '@udsipc/core/transport';
 import {
   activatedSocketHeld,
-  adoptedSocketPath,
   bindFailure,
   bindWithMode,
   ignoreTransportEvent,
   prepareSocketPath,
   QuiesceHold,
+  resolveSocketSource,
   type TransportEventListener,
 } from '@udsipc/core/transport';
 import {
@@ -118,19 +118,8 @@ export class StreamServerTransport implements ServerTransport {
   private readonly hold = new QuiesceHold();
 
   constructor(options: StreamServerOptions) {
-    if (options.listenFd === undefined) {
-      this.path = options.path;
-      this.activated = false;
-    } else {
-      this.path = adoptedSocketPath(
-        describeSocket(options.listenFd),
-        options.listenFd,
-        'stream',
-        options.path,
-      );
-      this.listenFd = options.listenFd;
-      this.activated = true;
-    }
+    ({ path: this.path, listenFd: this.listenFd } = resolveSocketSource(options, 'stream', describeSocket));
+    this.activated = this.listenFd !== undefined;
     this.codec = options.codec;
     this.mode = options.mode ?? DEFAULT_SOCKET_MODE;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
