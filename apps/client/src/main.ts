@@ -4,9 +4,11 @@ import { callCommand } from './commands/call.js';
 import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_USAGE } from './commands/context.js';
 import { describeCommand } from './commands/describe.js';
 import { pingCommand } from './commands/ping.js';
+import { publishCommand } from './commands/publish.js';
 import { runCommand } from './commands/run.js';
 import { sendCommand } from './commands/send.js';
 import { statsCommand } from './commands/stats.js';
+import { subscribeCommand } from './commands/subscribe.js';
 import { type Command, type Environment, type Invocation, parseInvocation } from './options.js';
 import { createOutput, type OutputStreams } from './output.js';
 import { watchStopSignals } from './signals.js';
@@ -27,6 +29,10 @@ function dispatch(command: Command, context: CommandContext): Promise<number> {
       return describeCommand(command, context);
     case 'call':
       return callCommand(command, context);
+    case 'subscribe':
+      return subscribeCommand(command, context);
+    case 'publish':
+      return publishCommand(command, context);
     case 'bench':
       return benchCommand(command, context);
   }

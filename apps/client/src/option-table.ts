@@ -8,7 +8,17 @@ import {
 } from '@udsipc/protocol';
 import { z } from 'zod';
 
-export const COMMAND_NAMES = ['send', 'run', 'ping', 'stats', 'describe', 'call', 'bench'] as const;
+export const COMMAND_NAMES = [
+  'send',
+  'run',
+  'ping',
+  'stats',
+  'describe',
+  'call',
+  'subscribe',
+  'publish',
+  'bench',
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** The wire formats a client can speak; `auto` only makes sense for a server. */
@@ -163,6 +173,15 @@ export const COMMAND_OPTIONS = {
   stats: {},
   describe: {},
   call: {},
+  subscribe: {
+    count: valueOption({
+      flag: '--count',
+      metavar: 'N',
+      schema: integerIn(1, Number.MAX_SAFE_INTEGER),
+      help: 'stop after N events received (default: until SIGTERM/SIGINT)',
+    }),
+  },
+  publish: {},
   bench: {
     window: valueOption({
       flag: '--window',

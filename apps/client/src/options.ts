@@ -8,7 +8,13 @@ import {
   resolveOptions,
 } from '@udsipc/cli-options';
 import { defaultServerTrust, type ServerTrust } from '@udsipc/core';
-import { defaultSocketPath, isProtocolError, type TransportName, validateSocketPath } from '@udsipc/protocol';
+import {
+  defaultSocketPath,
+  isProtocolError,
+  TopicSchema,
+  type TransportName,
+  validateSocketPath,
+} from '@udsipc/protocol';
 import { UsageError } from './failures.js';
 import {
   type ClientCodec,
@@ -57,6 +63,8 @@ export type Command =
   | { name: 'stats'; connection: ConnectionOptions }
   | { name: 'describe'; connection: ConnectionOptions }
   | { name: 'call'; connection: ConnectionOptions; type: string; payload: unknown }
+  | { name: 'subscribe'; connection: ConnectionOptions; topic: string; count: number | undefined }
+  | { name: 'publish'; connection: ConnectionOptions; topic: string; event: unknown }
   | { name: 'bench'; connection: ConnectionOptions; window: number; count: number; size: number };
 
 export type Invocation =
@@ -111,6 +119,26 @@ function requireJsonCodec(name: CommandName, connection: ConnectionOptions): voi
   }
 }
 
+function jsonArgument(name: CommandName, what: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `${name}: ${what} is not JSON (${error instanceof Error ? error.message : 'parse error'})`,
+    );
+  }
+}
+
+function topicArgument(name: CommandName, topic: string): string {
+  const checked = TopicSchema.safeParse(topic);
+  if (!checked.success) {
+    throw new UsageError(
+      `${name}: invalid topic ${JSON.stringify(topic)}: ${checked.error.issues[0]?.message}`,
+    );
+  }
+  return topic;
+}
+
 function takesNoArguments(name: CommandName, line: CommandLine): void {
   if (line.positionals.length > 0) {
     throw new UsageError(`${name} takes no arguments, got "${line.positionals[0]}"`);
@@ -157,15 +185,33 @@ function buildCommand(name: CommandName, line: CommandLine, env: Environment): C
         throw new UsageError(`call takes TYPE and a JSON payload, got ${line.positionals.length} arguments`);
       }
       const [type, text] = line.positionals as [string, string];
-      let payload: unknown;
-      try {
-        payload = JSON.parse(text);
-      } catch (error) {
+      return { name, connection, type, payload: jsonArgument(name, 'the payload', text) };
+    }
+    case 'subscribe': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.subscribe, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      requireJsonCodec(name, connection);
+      if (line.positionals.length !== 1) {
+        throw new UsageError(`subscribe takes exactly one TOPIC argument, got ${line.positionals.length}`);
+      }
+      return { name, connection, topic: topicArgument(name, line.positionals[0]!), count: values.count };
+    }
+    case 'publish': {
+      const { values, sources } = resolveCommand(COMMAND_OPTIONS.publish, line, env);
+      const connection = connectionOptions(values, sources.socket);
+      requireJsonCodec(name, connection);
+      if (line.positionals.length !== 2) {
         throw new UsageError(
-          `call: the payload is not JSON (${error instanceof Error ? error.message : 'parse error'})`,
+          `publish takes TOPIC and a JSON event, got ${line.positionals.length} arguments`,
         );
       }
-      return { name, connection, type, payload };
+      const [topic, text] = line.positionals as [string, string];
+      return {
+        name,
+        connection,
+        topic: topicArgument(name, topic),
+        event: jsonArgument(name, 'the event', text),
+      };
     }
     case 'stats':
     case 'describe': {

@@ -48,6 +48,23 @@ describe reply as one JSON object.`,
 (nothing is sent if it fails: INVALID_PAYLOAD naming the field; UNKNOWN_TYPE if the server does not
 answer TYPE), then sends it and prints "reply: <JSON>", or with --json the reply payload.`,
   },
+  subscribe: {
+    synopsis: 'subscribe TOPIC [--count N]',
+    summary: 'print the events published on a topic as they come',
+    notes: `Prints "subscribed to TOPIC" once the server has the subscription, then "TOPIC #SEQ <JSON>" per event, and "missed N events on TOPIC" where the numbers show a
+gap (the server dropped them for a slow subscriber, or published them while this client was not
+subscribed to it). The subscription follows the server across restarts, freezes and checkpoints.
+With --json: {"subscribed":TOPIC} first, {"topic","seq","epoch","payload"} per event and
+{"missed":N,"topic"} per gap.
+SIGTERM/SIGINT (or --count) unsubscribes and prints a summary: received, missed, unaccounted (servers
+that died without telling their last number), restarts.`,
+  },
+  publish: {
+    synopsis: "publish TOPIC 'JSON'",
+    summary: 'publish one event to the subscribers of a topic',
+    notes: `Prints "published TOPIC #SEQ: delivered to N, dropped M" (dropped: subscribers whose queue was
+full); with --json the publish reply as one JSON object.`,
+  },
   bench: {
     synopsis: 'bench [--window N] [--count N] [--size BYTES]',
     summary: 'throughput and latency of echo requests',

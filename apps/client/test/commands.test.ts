@@ -5,9 +5,11 @@ import {
   jsonLines,
   makeWorkspace,
   type Running,
+  spawnClient,
   startServer,
   stopServer,
   type Workspace,
+  waitFor,
 } from './helpers.js';
 
 const transports: TransportName[] = ['dgram', 'stream'];
@@ -131,7 +133,17 @@ describe.each(transports)('udsipc-client commands over %s', (transport) => {
     };
     expect(reply.protocol).toBe(1);
     expect(reply.serverVersion).toMatch(/^\d+\.\d+\.\d+/);
-    expect(Object.keys(reply.types)).toEqual(['ack', 'cancel', 'describe', 'echo', 'ping', 'stats']);
+    expect(Object.keys(reply.types)).toEqual([
+      'ack',
+      'cancel',
+      'describe',
+      'echo',
+      'ping',
+      'publish',
+      'stats',
+      'subscribe',
+      'unsubscribe',
+    ]);
     expect(reply.types.echo?.request).toMatchObject({
       type: 'object',
       required: ['text'],
@@ -141,6 +153,52 @@ describe.each(transports)('udsipc-client commands over %s', (transport) => {
     expect(text.code).toBe(0);
     expect(text.lines[0]).toMatch(/^protocol 1, server \d/);
     expect(text.lines).toContain('echo');
+  });
+
+  it('subscribe prints the events publish sends, in order, then unsubscribes and summarises', async () => {
+    const topic = `cli.${transport}`;
+    const subscriber = spawnClient(['subscribe', topic, '--count', '3', '--json', ...flags], env);
+    await waitFor('the subscription', () => subscriber.stdout().includes('"subscribed"'), 60_000, subscriber);
+    const published: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const result = await client(['publish', topic, JSON.stringify({ n }), ...flags], env);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      published.push(result.lines[0]!);
+    }
+    expect(published).toEqual([
+      `published ${topic} #1: delivered to 1, dropped 0`,
+      `published ${topic} #2: delivered to 1, dropped 0`,
+      `published ${topic} #3: delivered to 1, dropped 0`,
+    ]);
+    expect(await subscriber.exited).toBe(0);
+    const lines = jsonLines(subscriber.stdout());
+    expect(lines[0]).toEqual({ subscribed: topic });
+    expect(lines.slice(1, 4).map((line) => [line.topic, line.seq, line.payload])).toEqual([
+      [topic, 1, { n: 1 }],
+      [topic, 2, { n: 2 }],
+      [topic, 3, { n: 3 }],
+    ]);
+    expect(lines[4]).toEqual({ summary: { topic, received: 3, missed: 0, unaccounted: 0, restarts: 0 } });
+    // It unsubscribed on the way out: the next event goes to nobody.
+    const after = await client(['publish', topic, '"late"', '--json', ...flags], env);
+    expect(JSON.parse(after.lines[0]!)).toEqual({ seq: 4, delivered: 0, dropped: 0 });
+    // Text output, and a topic or event the command refuses before connecting (usage, exit 2).
+    const text = spawnClient(['subscribe', topic, '--count', '1', ...flags], env);
+    await waitFor('the subscription', () => text.stdout().includes('subscribed to'), 60_000, text);
+    await client(['publish', topic, '{"x":true}', ...flags], env);
+    expect(await text.exited).toBe(0);
+    expect(text.stdout().split('\n')).toEqual([
+      `subscribed to ${topic}`,
+      `${topic} #5 {"x":true}`,
+      `subscribe summary: topic=${topic} received=1 missed=0 unaccounted=0 restarts=0`,
+      '',
+    ]);
+    const badTopic = await client(['subscribe', 'no spaces', ...flags], env);
+    expect(badTopic.code).toBe(2);
+    expect(badTopic.stderr).toMatch(/^udsipc-client: subscribe: invalid topic "no spaces"/);
+    const badEvent = await client(['publish', topic, '{oops', ...flags], env);
+    expect(badEvent.code).toBe(2);
+    expect(badEvent.stderr).toMatch(/^udsipc-client: publish: the event is not JSON/);
   });
 
   it('call sends any type the server describes, after checking the payload against its schema', async () => {

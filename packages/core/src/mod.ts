@@ -39,6 +39,13 @@ export {
   forgetActivation,
 } from './socket-activation.js';
 export { parseSocketMode } from './socket-file.js';
+export {
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionCounters,
+  type SubscriptionEvent,
+} from './subscription.js';
+export { DEFAULT_SUBSCRIPTION_LEASE_MS } from './topic-registry.js';
 export type {
   ClientTransport,
   ClientTransportOptions,

@@ -1,5 +1,6 @@
 import type { WireFormat } from '@udsipc/protocol';
 import type { Caller } from './caller.js';
+import type { ServerPeer } from './transport.js';
 
 /** What a handler is told about the request it runs. */
 export interface RequestContext {
@@ -35,6 +36,8 @@ export class HandlerContext implements RequestContext {
     readonly wire: WireFormat,
     readonly caller: Caller | undefined,
     readonly deadline: number | undefined,
+    /** The request/reply layer's own: where it came from, for `subscribe` (not on RequestContext). */
+    readonly origin: ServerPeer,
   ) {}
 
   get signal(): AbortSignal {

@@ -5,18 +5,31 @@ import {
   createClientId,
   createRequestIdGenerator,
   DEFAULT_MAX_JSON_DEPTH,
+  type EventEnvelope,
   isProtocolError,
   type MessageRegistry,
   PROTOCOL_VERSION,
+  ProtocolError,
   type ReplyEnvelope,
   type ReplyPayload,
   type RequestPayload,
   requestCounterOf,
+  SUBSCRIBE_TYPE,
+  type SubscribeReply,
+  SubscribeReplySchema,
+  TopicSchema,
+  UNSUBSCRIBE_TYPE,
   validateReplyPayload,
 } from '@udsipc/protocol';
 import { type BackoffPolicy, backoffDelay, DEFAULT_RETRY_BACKOFF } from './backoff.js';
 import { RequestError } from './errors.js';
 import { REPLY_UNREACHABLE, SERVER_NOT_TRUSTED } from './server-trust.js';
+import {
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionEvent,
+  type SubscriptionLink,
+} from './subscription.js';
 import type { ClientTransport } from './transport.js';
 
 export interface RequestOptions {
@@ -75,6 +88,8 @@ export interface ClientCounters {
   lateReplies: number;
   /** Replies that could not be decoded. */
   badReplies: number;
+  /** Events pushed by the server for a topic this client is not subscribed to (any more). */
+  strayEvents: number;
 }
 
 interface Pending {
@@ -130,8 +145,11 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     retried: 0,
     lateReplies: 0,
     badReplies: 0,
+    strayEvents: 0,
   };
   private readonly codec: Codec;
+  /** By topic: at most one subscription per topic and client (the server keeps one per pair). */
+  private readonly subscriptions = new Map<string, Subscription<unknown>>();
   private readonly messages: R;
   private readonly backoff: BackoffPolicy;
   private readonly defaultTimeoutMs: number;
@@ -170,6 +188,9 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
    * their ids, so one the server already ran is answered from its memory, not run again.
    */
   private serverBack(): void {
+    // A server that restarted has no subscriptions, and one restored may have lost its connection:
+    // renew now rather than when the leases say.
+    for (const subscription of this.subscriptions.values()) subscription.renewNow();
     for (const entry of [...this.pending.values()]) {
       if (entry.waitingToResend) {
         clearTimeout(entry.resendTimer);
@@ -420,15 +441,72 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     });
   }
 
-  private receive(frame: Buffer): void {
-    let reply: ReplyEnvelope;
+  /**
+   * Subscribes to `topic`: `listener` gets every event published on it from now on, in order.
+   * Resolves once the server has the subscription (rejects as a request does, for instance with
+   * REMOTE_ERROR UNKNOWN_TYPE from a server without server push). The subscription then renews
+   * itself, follows the server across restarts and restores, and counts what it could not receive
+   * (see SubscriptionCounters) until it is closed.
+   */
+  async subscribe<P = unknown>(
+    topic: string,
+    listener: (event: SubscriptionEvent<P>) => void,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription<P>> {
+    const checked = TopicSchema.safeParse(topic);
+    if (!checked.success) {
+      throw new ProtocolError(
+        'INVALID_PAYLOAD',
+        `invalid topic ${JSON.stringify(topic)}: ${checked.error.issues[0]?.message}`,
+        {
+          field: 'topic',
+        },
+      );
+    }
+    if (this.subscriptions.has(topic)) {
+      throw new RequestError('ALREADY_SUBSCRIBED', `this client is subscribed to ${topic} already`, {
+        requestId: '',
+        attempts: 0,
+      });
+    }
+    const subscription = new Subscription<P>(topic, this.subscriptionLink, listener, options);
+    this.subscriptions.set(topic, subscription as Subscription<unknown>);
     try {
-      reply = this.codec.decodeReply(frame, this.limits);
+      await subscription.start();
+    } catch (error) {
+      subscription.dispose();
+      throw error;
+    }
+    return subscription;
+  }
+
+  private readonly subscriptionLink: SubscriptionLink = {
+    subscribe: async (topic) =>
+      SubscribeReplySchema.parse(await this.issue(SUBSCRIBE_TYPE, { topic }, {}, false)) as SubscribeReply,
+    unsubscribe: (topic) => this.issue(UNSUBSCRIBE_TYPE, { topic }, {}, false),
+    forget: (subscription) => {
+      if (this.subscriptions.get(subscription.topic) === subscription) {
+        this.subscriptions.delete(subscription.topic);
+      }
+    },
+  };
+
+  private receive(frame: Buffer): void {
+    let message: ReplyEnvelope | EventEnvelope;
+    try {
+      message = this.codec.decodeFromServer(frame, this.limits);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       this.counters.badReplies++;
       return;
     }
+    if ('event' in message) {
+      const subscription = this.subscriptions.get(message.event);
+      if (subscription) subscription.deliver(message);
+      else this.counters.strayEvents++;
+      return;
+    }
+    const reply = message;
     const entry = this.codec.matchReply(reply, this.pending);
     if (!entry) {
       this.counters.lateReplies++;
@@ -464,6 +542,7 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
 
   /** Fails what is still in flight with CLOSED and closes the transport. */
   async close(): Promise<void> {
+    for (const subscription of [...this.subscriptions.values()]) subscription.dispose();
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;

@@ -2,6 +2,7 @@ import {
   builtinMessages,
   CANCEL_TYPE,
   type Codec,
+  clientIdOf,
   codecNamed,
   DEFAULT_MAX_JSON_DEPTH,
   DEFAULT_MAX_JSON_VALUES,
@@ -13,10 +14,14 @@ import {
   type MessageRegistry,
   okReply,
   PROTOCOL_VERSION,
+  PUBLISH_TYPE,
+  type PublishReply,
   parseRequestId,
   type ReplyEnvelope,
   type RequestEnvelope,
   type StatsReply,
+  SUBSCRIBE_TYPE,
+  UNSUBSCRIBE_TYPE,
   validateRequestPayload,
   type WireFormat,
 } from '@udsipc/protocol';
@@ -32,6 +37,7 @@ import {
   ReplayTicket,
 } from './replay-cache.js';
 import { HandlerContext, type RequestContext } from './request-context.js';
+import { DEFAULT_SUBSCRIPTION_LEASE_MS, TopicRegistry } from './topic-registry.js';
 import type { ServerPeer, ServerTransport } from './transport.js';
 
 /** What a handler is told besides its payload. */
@@ -55,6 +61,9 @@ class SilentPeer implements ServerPeer {
     this.caller = peer.caller;
   }
   send(): void {}
+  offer(): boolean {
+    return false;
+  }
 }
 
 function silent(peer: ServerPeer): ServerPeer {
@@ -94,9 +103,16 @@ export interface RpcServerOptions<R extends MessageRegistry> {
   onRequest?: (request: RequestTrace) => void;
   /** The server program's version, told to whoever sends `describe`. */
   version?: string;
+  /**
+   * How long a subscription lasts unless its client renews it, in ms (default 30 s; clients renew
+   * at a third of it). Time the server itself did not run (frozen, checkpointed) does not count.
+   */
+  subscriptionLeaseMs?: number;
 }
 
 const UNKNOWN_REQUEST_ID = '?';
+/** The send failure of an event a reply displaced from a full queue (see the datagram adapter). */
+const EVENT_DROPPED = 'EVENT_DROPPED';
 /** Distinct clients are counted up to this many, so the count cannot grow memory without bound. */
 const MAX_TRACKED_CLIENTS = 1_000_000;
 
@@ -127,6 +143,8 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   /** The server program's version, for `describe`. */
   private readonly version: string | undefined;
   private described: DescribeReply | undefined;
+  /** Subscriptions and the numbering of each topic's events (server push). */
+  private readonly topics: TopicRegistry;
   private idle: (() => void) | undefined;
   private accepting = true;
   private readonly counters = {
@@ -160,6 +178,38 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     if (Object.hasOwn(this.messages, CANCEL_TYPE)) {
       this.handlers.set(CANCEL_TYPE, ((payload: { id: string }, context: RequestContext) =>
         this.cancelRequest(payload.id, context.wire)) as unknown as Handler<R, keyof R>);
+    }
+    this.topics = new TopicRegistry(options.subscriptionLeaseMs ?? DEFAULT_SUBSCRIPTION_LEASE_MS, {
+      maxBytes: this.transport.maxFrameBytes,
+    });
+    // Subscriptions are the request/reply layer's too: they hold on to the peer a request came from.
+    const own = (type: string, handler: (payload: never, context: HandlerContext) => unknown) => {
+      if (Object.hasOwn(this.messages, type))
+        this.handlers.set(type, handler as unknown as Handler<R, keyof R>);
+    };
+    own(SUBSCRIBE_TYPE, (payload: { topic: string }, context) =>
+      this.topics.subscribe(payload.topic, clientIdOf(context.id), context.origin),
+    );
+    own(UNSUBSCRIBE_TYPE, (payload: { topic: string }, context) => ({
+      unsubscribed: this.topics.unsubscribe(payload.topic, clientIdOf(context.id)),
+    }));
+    own(PUBLISH_TYPE, (payload: { topic: string; event: unknown }) =>
+      this.publish(payload.topic, payload.event),
+    );
+  }
+
+  /**
+   * Sends `event` to every subscriber of `topic` now, numbered in the topic's sequence. A subscriber
+   * that is not keeping up (its queue at its bound) is not sent it: counted in `dropped` here and in
+   * `stats`, and seen by the subscriber as a gap it counts as missed. Throws TOO_LARGE (nothing sent,
+   * nothing numbered) for an event over the transport's frame limit.
+   */
+  publish(topic: string, event: unknown): PublishReply {
+    try {
+      return this.topics.publish(topic, event);
+    } catch (error) {
+      if (isProtocolError(error)) throw new HandlerError(error.code, error.message);
+      throw error;
     }
   }
 
@@ -211,12 +261,14 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     await this.transport.listen(
       (frame, codec, peer) => this.receive(frame, codec, peer),
       (peer, code) => {
+        if (code === EVENT_DROPPED) this.topics.displaced();
         increment(this.counters.sendFailuresByCode, code);
         this.onEvent({ type: 'send-failure', peer: peer.id, code });
       },
     );
     this.sweepTimer = setInterval(() => this.replay.sweep(Date.now()), 10_000);
     this.sweepTimer.unref();
+    this.topics.start();
   }
 
   private receive(frame: Buffer, codec: Codec, peer: ServerPeer): void {
@@ -320,6 +372,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       codec.name,
       peer.caller,
       envelope.deadline,
+      peer,
     );
     this.counters.executed++;
     increment(this.counters.executedByType, envelope.type);
@@ -408,6 +461,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
       sendFailuresByCode: { ...this.counters.sendFailuresByCode },
       distinctClients: this.clients.size,
       openConnections: this.transport.openConnections(),
+      events: { subscriptions: this.topics.subscriptions, ...this.topics.counters },
     };
   }
 
@@ -444,6 +498,9 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     this.transport.stopTaking();
     clearInterval(this.sweepTimer);
     await this.settle(timeoutMs);
+    // After the last reply, so the numbers it tells are final: nothing more is published here.
+    this.topics.stop();
+    this.topics.end();
     await this.transport.close(timeoutMs);
   }
 }

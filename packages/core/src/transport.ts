@@ -10,6 +10,12 @@ export interface ServerPeer {
   readonly caller: Caller | undefined;
   /** Hands a reply to the transport; delivery failures are counted and reported, never thrown. */
   send(frame: Buffer): void;
+  /**
+   * Hands over a pushed event unless this peer is not keeping up: its queue is at the bound that
+   * its replies back off within. Then false: the event is dropped (the subscriber sees the gap in
+   * its numbers), and no reply is ever displaced by an event.
+   */
+  offer(frame: Buffer): boolean;
 }
 
 /** Why a reply was not delivered, by stable code (errno names such as ECONNREFUSED, or QUEUE_FULL, PEER_CLOSED ...). */

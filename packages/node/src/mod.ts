@@ -18,6 +18,10 @@ export {
   type RequestOptions,
   RpcClient,
   RpcServer,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionCounters,
+  type SubscriptionEvent,
   TransportError,
 } from '@udsipc/core';
 export { AttachmentSchema, builtinMessages, defineMessage } from '@udsipc/protocol';

@@ -281,6 +281,87 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     expect(executed).toBe(1 + 64 + 1);
   });
 
+  it('pushes events to subscribers, from handlers and from the library, numbered and counted', async () => {
+    const s = server();
+    s.handle('add', ({ a, b }) => {
+      s.publish('sums', { sum: a + b });
+      return { sum: a + b };
+    });
+    await s.start();
+    const [first, second, caller] = [await client(), await client(), await client()];
+    const seen: [string, number, unknown][] = [];
+    const firstSub = await first.subscribe('sums', (event) => seen.push(['first', event.seq, event.payload]));
+    await second.subscribe('sums', (event) => seen.push(['second', event.seq, event.payload]));
+    for (let a = 1; a <= 5; a++) await caller.request('add', { a, b: 10 });
+    await expect.poll(() => seen.length).toBe(10);
+    for (const who of ['first', 'second']) {
+      expect(seen.filter(([name]) => name === who).map(([, seq, payload]) => [seq, payload])).toEqual([
+        [1, { sum: 11 }],
+        [2, { sum: 12 }],
+        [3, { sum: 13 }],
+        [4, { sum: 14 }],
+        [5, { sum: 15 }],
+      ]);
+    }
+    expect(firstSub.counters).toMatchObject({ received: 5, missed: 0, unaccounted: 0, restarts: 0 });
+    // One subscription per topic and client; a topic the server would refuse is refused here.
+    await expect(first.subscribe('sums', () => {})).rejects.toMatchObject({ code: 'ALREADY_SUBSCRIBED' });
+    await expect(first.subscribe('no spaces', () => {})).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+    // Closing unsubscribes: the next event reaches the other subscriber only.
+    await firstSub.close();
+    expect(s.publish('sums', { sum: 0 })).toEqual({ seq: 6, delivered: 1, dropped: 0 });
+    await expect.poll(() => seen.length).toBe(11);
+    expect(seen.at(-1)).toEqual(['second', 6, { sum: 0 }]);
+    // Binary data travels as an attachment, as in replies; an event over the frame limit is refused
+    // before it is numbered.
+    const blobs: unknown[] = [];
+    await first.subscribe('blobs', (event) => blobs.push(event.payload));
+    expect(s.publish('blobs', { data: new Uint8Array([1, 2, 3]) }).delivered).toBe(1);
+    await expect.poll(() => blobs.length).toBe(1);
+    expect(blobs[0]).toEqual({ data: Buffer.from([1, 2, 3]) });
+    if (transport === 'dgram') {
+      expect(() => s.publish('blobs', { text: 'x'.repeat(70_000) })).toThrow(
+        expect.objectContaining({ code: 'TOO_LARGE' }),
+      );
+      expect(s.publish('blobs', {}).seq).toBe(2);
+    }
+    expect(s.stats().events).toMatchObject({ subscriptions: 2, expired: 0 });
+    // What a client publishes goes the same way: the built-in publish type.
+    expect(await caller.request('publish', { topic: 'sums', event: 'from a client' })).toEqual({
+      seq: 7,
+      delivered: 1,
+      dropped: 0,
+    });
+    await expect.poll(() => seen.at(-1)).toEqual(['second', 7, 'from a client']);
+  });
+
+  it('lets go of a subscription its client stopped renewing, and a server without push says so', async () => {
+    const s = createServer({ transport, socket: path, messages, subscriptionLeaseMs: 200 });
+    servers.push(s);
+    await s.start();
+    const gone = await client();
+    const kept = await client();
+    const keptSub = await kept.subscribe('ticks', () => {});
+    await gone.subscribe('ticks', () => {});
+    expect(s.stats().events?.subscriptions).toBe(2);
+    // Closed without unsubscribing, as a killed client would be: its lease runs out (the sweep runs
+    // every second); the other client renews at a third of the lease and keeps its own.
+    await gone.close();
+    await expect.poll(() => s.stats().events?.expired, { timeout: 60_000 }).toBe(1);
+    expect(s.stats().events?.subscriptions).toBe(1);
+    expect(s.publish('ticks', 1).delivered).toBe(1);
+    await expect.poll(() => keptSub.counters.received).toBe(1);
+    await s.stop(100);
+    // A server whose registry has no `subscribe` answers UNKNOWN_TYPE, and the client keeps nothing.
+    const plain = createServer({ transport, socket: path, messages: { echo: builtinMessages.echo } });
+    servers.push(plain);
+    await plain.start();
+    const c = await client();
+    const refused = await c.subscribe('ticks', () => {}).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'REMOTE_ERROR', remoteCode: 'UNKNOWN_TYPE' });
+    await expect(c.subscribe('ticks', () => {})).rejects.toMatchObject({ remoteCode: 'UNKNOWN_TYPE' });
+  });
+
   it('serves a message type of its own, typed, beside the built-in ones', async () => {
     const s = server().handle('add', (payload) => {
       expectTypeOf(payload).toEqualTypeOf<{ a: number; b: number }>();
@@ -311,7 +392,10 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
       'describe',
       'echo',
       'ping',
+      'publish',
       'stats',
+      'subscribe',
+      'unsubscribe',
     ]);
     expect(contract.types.add).toEqual({
       request: expect.objectContaining({ properties: { a: { type: 'number' }, b: { type: 'number' } } }),

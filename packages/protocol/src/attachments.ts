@@ -129,7 +129,12 @@ export function splitAttached(bytes: Uint8Array): { json: Uint8Array; rest: Uint
  * payload that is null, lengths adding up to exactly the bytes after the JSON) and sets each field
  * to its bytes, as a Buffer view of the message.
  */
-export function attachBinary(payload: unknown, bin: unknown, rest: Uint8Array, id: string): unknown {
+export function attachBinary(
+  payload: unknown,
+  bin: unknown,
+  rest: Uint8Array,
+  id: string | undefined,
+): unknown {
   const malformed = (why: string): never => {
     throw new ProtocolError('MALFORMED', `field bin ${why}`, { field: 'bin', requestId: id });
   };

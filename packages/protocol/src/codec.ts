@@ -1,5 +1,6 @@
 import type { ReplyEnvelope, RequestEnvelope } from './envelope.js';
 import type { JsonLimits } from './json-codec.js';
+import type { EventEnvelope } from './subscriptions.js';
 
 export const CODEC_NAMES = ['auto', 'json', 'cstring'] as const;
 /** `auto` is for servers: each message is answered in the wire format it arrived in. */
@@ -44,6 +45,11 @@ export interface Codec {
   encodeRequest(request: RequestEnvelope, limits: JsonLimits): Buffer;
   /** Client side: one received message to a reply envelope. */
   decodeReply(bytes: Uint8Array, limits: JsonLimits): ReplyEnvelope;
+  /**
+   * Client side: one received message, a reply or an event the server pushed (see
+   * subscriptions.ts). A format without events (the seed's cstring) only ever has replies.
+   */
+  decodeFromServer(bytes: Uint8Array, limits: JsonLimits): ReplyEnvelope | EventEnvelope;
   /** Which of the requests waiting (in the order they were sent) a reply answers. */
   matchReply<T>(reply: ReplyEnvelope, waiting: ReadonlyMap<string, T>): T | undefined;
 }

@@ -74,5 +74,8 @@ export const cstringCodec: Codec = {
     if (failure) return errorReply(CSTRING_REQUEST_ID, failure[1]!, failure[2] ?? failure[1]!);
     return okReply(CSTRING_REQUEST_ID, { text });
   },
+  decodeFromServer(bytes, limits) {
+    return this.decodeReply(bytes, limits);
+  },
   matchReply: (_reply, waiting) => waiting.values().next().value,
 };

@@ -188,6 +188,12 @@ export const ERROR_CODES = {
     meaning:
       "a send queue is full: a peer's oldest queued reply is dropped, or a client's frame waits for a resend",
   },
+  EVENT_DROPPED: {
+    layer: 'transport',
+    failure: 'runtime',
+    meaning:
+      "a pushed event was dropped from a datagram peer's full send queue to make room for a reply; its subscriber counts it as missed",
+  },
   PEER_CLOSED: {
     layer: 'transport',
     failure: 'runtime',
@@ -223,6 +229,11 @@ export const ERROR_CODES = {
     failure: 'runtime',
     meaning:
       "its caller cancelled the request (AbortSignal, Ctrl-C): the client stopped waiting and told the server, which does not run it (or aborts its handler's signal); a server answers a late copy with it",
+  },
+  ALREADY_SUBSCRIBED: {
+    layer: 'request',
+    failure: 'runtime',
+    meaning: 'the client is subscribed to that topic already (one subscription per topic and client)',
   },
   REMOTE_ERROR: {
     layer: 'request',

@@ -14,9 +14,11 @@ import { assertJsonDepth } from './json-limits.js';
 import {
   DEFAULT_MAX_JSON_DEPTH,
   MAX_REQUEST_ID_LENGTH,
+  MAX_TOPIC_LENGTH,
   MAX_TYPE_NAME_LENGTH,
   PROTOCOL_VERSION,
 } from './limits.js';
+import { type EventEnvelope, TOPIC_PATTERN } from './subscriptions.js';
 
 export interface JsonLimits {
   /** Largest encoded message accepted or produced, in bytes. */
@@ -31,7 +33,10 @@ export interface JsonLimits {
  * Encodes an envelope as UTF-8 JSON, refusing (never cutting) a message over the limit. A payload
  * with binary fields is encoded in the attached layout (see attachments.ts).
  */
-export function encodeJson(envelope: RequestEnvelope | ReplyEnvelope, limits: JsonLimits): Buffer {
+export function encodeJson(
+  envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope,
+  limits: JsonLimits,
+): Buffer {
   const detached = 'payload' in envelope ? detachBinary(envelope.payload) : undefined;
   if (detached) return encodeAttached(envelope, detached, limits);
   const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
@@ -39,14 +44,19 @@ export function encodeJson(envelope: RequestEnvelope | ReplyEnvelope, limits: Js
     throw new ProtocolError(
       'TOO_LARGE',
       `encoded message is ${bytes.length} bytes, over the limit of ${limits.maxBytes}`,
-      { requestId: envelope.id },
+      { requestId: idOf(envelope) },
     );
   }
   return bytes;
 }
 
+/** The request id an envelope answers to, if any (an event answers none). */
+function idOf(envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope): string | undefined {
+  return 'id' in envelope ? envelope.id : undefined;
+}
+
 function encodeAttached(
-  envelope: RequestEnvelope | ReplyEnvelope,
+  envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope,
   detached: DetachedPayload,
   limits: JsonLimits,
 ): Buffer {
@@ -59,7 +69,7 @@ function encodeAttached(
     throw new ProtocolError(
       'TOO_LARGE',
       `encoded message is ${total} bytes (${detached.bytes} of them binary), over the limit of ${limits.maxBytes}`,
-      { requestId: envelope.id },
+      { requestId: idOf(envelope) },
     );
   }
   return packAttached(json, detached.parts, detached.bytes);
@@ -84,7 +94,7 @@ function parseMessage(bytes: Uint8Array, limits: JsonLimits): ParsedMessage {
 }
 
 /** The payload, with its attachments put back when the message carried some. */
-function payloadOf(parsed: ParsedMessage, id: string): unknown {
+function payloadOf(parsed: ParsedMessage, id: string | undefined): unknown {
   const payload = requirePayload(parsed.message, id);
   if (parsed.attachments === undefined) {
     if (parsed.message.bin !== undefined) {
@@ -150,7 +160,7 @@ function checkVersionAndId(message: Record<string, unknown>): string {
   return id;
 }
 
-function requirePayload(message: Record<string, unknown>, id: string): unknown {
+function requirePayload(message: Record<string, unknown>, id: string | undefined): unknown {
   if (!Object.hasOwn(message, 'payload')) {
     throw new ProtocolError('MALFORMED', 'field payload is missing', { field: 'payload', requestId: id });
   }
@@ -196,7 +206,11 @@ export function decodeJsonRequest(bytes: Uint8Array, limits: JsonLimits): Reques
 }
 
 /** An optional non-negative integer field (`low`, `deadline`): undefined when absent. */
-function optionalCount(message: Record<string, unknown>, field: string, id: string): number | undefined {
+function optionalCount(
+  message: Record<string, unknown>,
+  field: string,
+  id: string | undefined,
+): number | undefined {
   const value = message[field];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -230,7 +244,10 @@ function checkErrorBody(value: unknown, id: string): ErrorBody {
 
 /** Decodes a reply envelope; hand-checked like decodeJsonRequest and held to ReplyEnvelopeSchema by tests. */
 export function decodeJsonReply(bytes: Uint8Array, limits: JsonLimits): ReplyEnvelope {
-  const parsed = parseMessage(bytes, limits);
+  return replyOf(parseMessage(bytes, limits));
+}
+
+function replyOf(parsed: ParsedMessage): ReplyEnvelope {
   const { message } = parsed;
   const id = checkVersionAndId(message);
   if (message.ok === true) return { v: PROTOCOL_VERSION, id, ok: true, payload: payloadOf(parsed, id) };
@@ -238,4 +255,65 @@ export function decodeJsonReply(bytes: Uint8Array, limits: JsonLimits): ReplyEnv
     return { v: PROTOCOL_VERSION, id, ok: false, error: checkErrorBody(message.error, id) };
   }
   throw new ProtocolError('MALFORMED', 'field ok must be true or false', { field: 'ok', requestId: id });
+}
+
+/**
+ * Client side: one message from a server, a reply or (when it has the field `event`, which no reply
+ * has) a pushed event. Parsed once; hand-checked like the other decoders.
+ */
+export function decodeJsonServerMessage(
+  bytes: Uint8Array,
+  limits: JsonLimits,
+): ReplyEnvelope | EventEnvelope {
+  const parsed = parseMessage(bytes, limits);
+  const { message } = parsed;
+  if (message.event === undefined) return replyOf(parsed);
+  if (message.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      'BAD_VERSION',
+      `field v must be ${PROTOCOL_VERSION}, got ${JSON.stringify(message.v)}`,
+      {
+        field: 'v',
+      },
+    );
+  }
+  const topic = message.event;
+  if (
+    typeof topic !== 'string' ||
+    topic.length === 0 ||
+    topic.length > MAX_TOPIC_LENGTH ||
+    !TOPIC_PATTERN.test(topic)
+  ) {
+    throw new ProtocolError(
+      'MALFORMED',
+      `field event must be a topic of 1 to ${MAX_TOPIC_LENGTH} letters, digits and ._:/-`,
+      {
+        field: 'event',
+      },
+    );
+  }
+  const { epoch } = message;
+  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > 64) {
+    throw new ProtocolError('MALFORMED', 'field epoch must be a string of 1 to 64 characters', {
+      field: 'epoch',
+    });
+  }
+  const seq = optionalCount(message, 'seq', undefined);
+  if (seq === undefined) {
+    throw new ProtocolError('MALFORMED', 'field seq is missing', { field: 'seq' });
+  }
+  const event: EventEnvelope = {
+    v: PROTOCOL_VERSION,
+    event: topic,
+    epoch,
+    seq,
+    payload: payloadOf(parsed, undefined),
+  };
+  if (message.end !== undefined) {
+    if (message.end !== true) {
+      throw new ProtocolError('MALFORMED', 'field end must be true when present', { field: 'end' });
+    }
+    event.end = true;
+  }
+  return event;
 }

@@ -1,5 +1,5 @@
 import type { Codec } from './codec.js';
-import { decodeJsonReply, decodeJsonRequest, encodeJson } from './json-codec.js';
+import { decodeJsonReply, decodeJsonRequest, decodeJsonServerMessage, encodeJson } from './json-codec.js';
 import { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
 
 /** udsipc's own format: JSON envelopes with ids; replies are matched to requests by id. */
@@ -18,5 +18,6 @@ export const jsonCodec: Codec = {
   encodeReply: encodeJson,
   encodeRequest: encodeJson,
   decodeReply: decodeJsonReply,
+  decodeFromServer: decodeJsonServerMessage,
   matchReply: (reply, waiting) => waiting.get(reply.id),
 };

@@ -40,3 +40,5 @@ export const MAX_REQUEST_ID_LENGTH = 128;
 
 /** Upper bound on message type names. */
 export const MAX_TYPE_NAME_LENGTH = 64;
+/** Longest topic name a subscription or an event may carry. */
+export const MAX_TOPIC_LENGTH = 128;

@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { AttachmentSchema } from './attachments.js';
 import { DescribeReplySchema, DescribeRequestSchema } from './describe.js';
 import { RequestIdSchema } from './envelope.js';
+import {
+  PublishReplySchema,
+  PublishRequestSchema,
+  SubscribeReplySchema,
+  SubscribeRequestSchema,
+  UnsubscribeReplySchema,
+  UnsubscribeRequestSchema,
+} from './subscriptions.js';
 
 /** A message type is two schemas: what the request's payload must be, and what the reply's payload is. */
 export interface MessageDefinition<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -63,6 +71,21 @@ export const StatsReplySchema = z.object({
   distinctClients: z.number().int().nonnegative(),
   /** Stream connections open now (0 in datagram mode). */
   openConnections: z.number().int().nonnegative(),
+  /** Server push (absent from servers that predate it). */
+  events: z
+    .object({
+      /** Subscriptions held now (a client and a topic each). */
+      subscriptions: z.number().int().nonnegative(),
+      /** Events published. */
+      published: z.number().int().nonnegative(),
+      /** Event copies handed to the transport, one per subscriber. */
+      delivered: z.number().int().nonnegative(),
+      /** Event copies not sent because their subscriber's queue was full (it counts them as missed). */
+      dropped: z.number().int().nonnegative(),
+      /** Subscriptions let go because their client stopped renewing them. */
+      expired: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 /** The built-in message types every udsipc server answers. */
@@ -73,6 +96,9 @@ export const builtinMessages = {
   stats: defineMessage(StatsRequestSchema, StatsReplySchema),
   cancel: defineMessage(CancelRequestSchema, CancelReplySchema),
   describe: defineMessage(DescribeRequestSchema, DescribeReplySchema),
+  subscribe: defineMessage(SubscribeRequestSchema, SubscribeReplySchema),
+  unsubscribe: defineMessage(UnsubscribeRequestSchema, UnsubscribeReplySchema),
+  publish: defineMessage(PublishRequestSchema, PublishReplySchema),
 };
 
 /** The message type that asks a server for its contract (see describe.ts); every udsipc server answers it. */

@@ -74,7 +74,13 @@ export {
   parseRequestId,
   requestCounterOf,
 } from './ids.js';
-export { decodeJsonReply, decodeJsonRequest, encodeJson, type JsonLimits } from './json-codec.js';
+export {
+  decodeJsonReply,
+  decodeJsonRequest,
+  decodeJsonServerMessage,
+  encodeJson,
+  type JsonLimits,
+} from './json-codec.js';
 export { jsonCodec } from './json-wire.js';
 export {
   CSTRING_MAX_TEXT_BYTES,
@@ -86,6 +92,7 @@ export {
   MAX_FRAME_BYTES_CEILING,
   MAX_REQUEST_ID_LENGTH,
   MAX_SOCKET_PATH_BYTES,
+  MAX_TOPIC_LENGTH,
   MAX_TYPE_NAME_LENGTH,
   PROTOCOL_VERSION,
 } from './limits.js';
@@ -129,5 +136,25 @@ export {
 } from './paths.js';
 export { DEFAULT_SOCKET_MODE, socketModeSchema } from './socket-mode.js';
 export { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
+export {
+  EpochSchema,
+  type EventEnvelope,
+  EventEnvelopeSchema,
+  EventSeqSchema,
+  isTopic,
+  PUBLISH_TYPE,
+  type PublishReply,
+  PublishReplySchema,
+  PublishRequestSchema,
+  SUBSCRIBE_TYPE,
+  type SubscribeReply,
+  SubscribeReplySchema,
+  SubscribeRequestSchema,
+  TOPIC_PATTERN,
+  TopicSchema,
+  UNSUBSCRIBE_TYPE,
+  UnsubscribeReplySchema,
+  UnsubscribeRequestSchema,
+} from './subscriptions.js';
 export { isUdsipcError, toUdsipcError, UdsipcError } from './udsipc-error.js';
 export { describeZodIssue, validateReplyPayload, validateRequestPayload } from './validate.js';

@@ -65,6 +65,7 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
       'SOCKET_ERROR',
       'INVALID_OPTION',
       'QUEUE_FULL',
+      'EVENT_DROPPED',
       'PEER_CLOSED',
       'UNBOUND_PEER',
     ],
@@ -77,6 +78,7 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
       'SERVER_NOT_TRUSTED',
       'REPLY_UNREACHABLE',
       'CANCELLED',
+      'ALREADY_SUBSCRIBED',
       'REMOTE_ERROR',
       'CLOSED',
     ],
@@ -177,6 +179,7 @@ describe('ERROR_CODES', () => {
       | 'SERVER_NOT_TRUSTED'
       | 'REPLY_UNREACHABLE'
       | 'CANCELLED'
+      | 'ALREADY_SUBSCRIBED'
       | 'REMOTE_ERROR'
       | 'CLOSED'
     >();

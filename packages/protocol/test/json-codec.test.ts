@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeJsonReply,
   decodeJsonRequest,
+  decodeJsonServerMessage,
+  EventEnvelopeSchema,
   encodeJson,
   MAX_DATAGRAM_BYTES,
   ProtocolError,
@@ -131,6 +133,40 @@ describe('json codec', () => {
         const bytes = Buffer.from(JSON.stringify(message));
         const zodAccepts = ReplyEnvelopeSchema.safeParse(JSON.parse(bytes.toString())).success;
         expect(codeOf(() => decodeJsonReply(bytes, limits)) === 'none').toBe(zodAccepts);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('tells an event from a reply, and accepts exactly the events the zod event schema accepts', () => {
+    const event = { v: 1 as const, event: 'a.b', epoch: 'e1', seq: 3, payload: { x: 1 } };
+    expect(decodeJsonServerMessage(encodeJson(event, limits), limits)).toEqual(event);
+    const reply = { v: 1 as const, id: 'c:1', ok: true as const, payload: null };
+    expect(decodeJsonServerMessage(encodeJson(reply, limits), limits)).toEqual(reply);
+    const end = { v: 1 as const, event: 'a.b', epoch: 'e1', seq: 9, payload: null, end: true as const };
+    expect(decodeJsonServerMessage(encodeJson(end, limits), limits)).toEqual(end);
+    const candidate = fc.record(
+      {
+        v: fc.oneof(fc.constant(1), fc.constant(2)),
+        event: fc.oneof(
+          fc.constantFrom('t', 'a/b:c-d.e_f', 'x'.repeat(128), 'x'.repeat(129), '', 'a b', 'é'),
+          fc.constant(5),
+        ),
+        epoch: fc.oneof(fc.string({ maxLength: 3 }), fc.constant('e'.repeat(65)), fc.constant(1)),
+        seq: fc.oneof(fc.nat(), fc.constant(-1), fc.constant(1.5), fc.constant('1')),
+        payload: fc.jsonValue({ maxDepth: 2 }),
+        end: fc.oneof(fc.constant(true), fc.constant(false)),
+      },
+      { requiredKeys: ['event'] },
+    );
+    fc.assert(
+      fc.property(candidate, (message) => {
+        const bytes = Buffer.from(JSON.stringify(message));
+        const parsed = JSON.parse(bytes.toString()) as Record<string, unknown>;
+        const zodAccepts = EventEnvelopeSchema.safeParse(parsed).success;
+        expect(codeOf(() => decodeJsonServerMessage(bytes, limits)) === 'none', JSON.stringify(message)).toBe(
+          zodAccepts,
+        );
       }),
       { numRuns: 2000 },
     );

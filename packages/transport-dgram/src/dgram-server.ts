@@ -63,6 +63,8 @@ class DatagramPeer implements ServerPeer {
   /** Set once the peer has sent a batch: it can read batched replies. */
   batches = false;
   private readonly outbox: Buffer[] = [];
+  /** Which frames are pushed events (by identity: one event's frame is shared by its subscribers). */
+  private readonly events = new WeakSet<Buffer>();
   /** Replies held back to leave together: see burst-policy.ts. */
   private readonly burst = new Burst(() => {
     if (!this.retryTimer) this.flush();
@@ -102,13 +104,29 @@ class DatagramPeer implements ServerPeer {
       return;
     }
     if (this.outbox.length >= this.server.maxQueuedRepliesPerPeer) {
-      this.outbox.shift();
-      this.server.reportSendFailure(this, 'QUEUE_FULL');
+      // Room for one more: an event gives way first (events are the ones a client can count as
+      // missed), else the oldest reply (its client's resend is answered from memory).
+      const event = this.outbox.findIndex((queued) => this.events.has(queued));
+      this.outbox.splice(event === -1 ? 0 : event, 1);
+      this.server.reportSendFailure(this, event === -1 ? 'QUEUE_FULL' : 'EVENT_DROPPED');
     }
     this.outbox.push(frame);
     // A burst leaves in growing parts, so the client starts on the first while the rest is
     // produced, yet a long burst still travels in few datagrams.
     if (!this.retryTimer && this.burst.partDue(this.outbox.length)) this.flush();
+  }
+
+  /**
+   * Events wait in the same outbox as replies, but never push one out: a full outbox drops them.
+   * They are not batched for a peer that did not batch itself: what a client has not read stays
+   * charged to the server socket's send buffer (af_unix.c charges a datagram to its sender until
+   * it is read), so a stopped subscriber holding ten 64 KiB batches would stall every send.
+   */
+  offer(frame: Buffer): boolean {
+    if (this.outbox.length >= this.server.maxQueuedRepliesPerPeer) return false;
+    this.events.add(frame);
+    this.send(frame);
+    return true;
   }
 
   private scheduleRetry(): void {
@@ -162,6 +180,9 @@ class UnboundPeer implements ServerPeer {
   constructor(private readonly server: DatagramServerTransport) {}
   send(): void {
     this.server.reportSendFailure(this, 'UNBOUND_PEER');
+  }
+  offer(): boolean {
+    return false;
   }
 }
 

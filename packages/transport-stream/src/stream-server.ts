@@ -86,6 +86,18 @@ class StreamPeer implements ServerPeer {
     }
   }
 
+  /**
+   * Events are written like replies, but only while the connection keeps up: past the high-water
+   * mark (where the server stops reading this client's requests) they are dropped, so a client
+   * that does not read cannot make the server buffer without bound.
+   */
+  offer(frame: Buffer): boolean {
+    const { socket } = this;
+    if (socket.destroyed || !socket.writable || socket.writableLength > this.highWaterBytes) return false;
+    this.send(frame);
+    return true;
+  }
+
   /** The connection's codec: known from its first request, which every reply follows. */
   private get codec(): Codec {
     return this.decoder.codec ?? jsonCodec;

@@ -24,6 +24,16 @@ export function statsTable(stats: StatsReply): string {
     ['distinct clients', String(stats.distinctClients)],
     ['open connections', String(stats.openConnections)],
   ];
+  const { events } = stats;
+  if (events) {
+    rows.push(
+      ['subscriptions', String(events.subscriptions)],
+      [
+        'events',
+        `published=${events.published} delivered=${events.delivered} dropped=${events.dropped} expired subscriptions=${events.expired}`,
+      ],
+    );
+  }
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }

@@ -11,6 +11,7 @@ import {
   builtinMessages,
   type CodecName,
   type MessageRegistry,
+  type PublishReply,
   type StatsReply,
   type TransportName,
 } from '@udsipc/protocol';
@@ -62,6 +63,11 @@ export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages
   access?: AccessPolicy;
   /** This program's version, told to whoever sends `describe`. */
   version?: string;
+  /**
+   * How long a subscription lasts unless its client renews it, in ms (default 30 s; clients renew
+   * at a third of it). Time the server did not run (frozen, checkpointed) does not count.
+   */
+  subscriptionLeaseMs?: number;
   /** Where events are logged (default nowhere). pino's Logger fits. */
   logger?: ServerLogger;
   /** Caps on warnings per kind, against peers that send garbage in a loop. */
@@ -83,6 +89,12 @@ export interface UdsipcServer<R extends MessageRegistry = BuiltinMessages> {
   quiesce(timeoutMs?: number): Promise<void>;
   resume(): Promise<void>;
   stats(): StatsReply;
+  /**
+   * Sends `event` to every subscriber of `topic` now (server push), numbered in the topic's
+   * sequence. A subscriber whose queue is full is not sent it (counted in `dropped`, and missed on
+   * its side). Throws HandlerError TOO_LARGE, sending nothing, for an event over the frame limit.
+   */
+  publish(topic: string, event: unknown): PublishReply;
 }
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -132,6 +144,9 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       maxJsonValues: options.maxJsonValues,
       access: options.access,
       ...(options.version === undefined ? {} : { version: options.version }),
+      ...(options.subscriptionLeaseMs === undefined
+        ? {}
+        : { subscriptionLeaseMs: options.subscriptionLeaseMs }),
       onEvent: this.events.rpc,
       ...(this.events.request ? { onRequest: this.events.request } : {}),
     });
@@ -206,6 +221,10 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
 
   stats(): StatsReply {
     return this.rpc.stats();
+  }
+
+  publish(topic: string, event: unknown): PublishReply {
+    return this.rpc.publish(topic, event);
   }
 }
 

@@ -7,9 +7,15 @@ export interface BuiltinHandlerContext {
   stats(): StatsReply;
 }
 
-/** One handler per built-in type, but `cancel` and `describe`, which the request/reply layer answers itself. */
+/**
+ * One handler per built-in type, but those the request/reply layer answers itself: `cancel`,
+ * `describe` and server push (`subscribe`, `unsubscribe`, `publish`).
+ */
 export type BuiltinHandlers = {
-  [T in Exclude<keyof BuiltinMessages, 'cancel' | 'describe'>]: Handler<BuiltinMessages, T>;
+  [T in Exclude<
+    keyof BuiltinMessages,
+    'cancel' | 'describe' | 'subscribe' | 'unsubscribe' | 'publish'
+  >]: Handler<BuiltinMessages, T>;
 };
 
 /** ack, echo, ping and stats: the types every udsipc server answers (and `cancel`, in RpcServer). */
