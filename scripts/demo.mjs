@@ -1,5 +1,6 @@
 // The demo: udsipc-server and udsipc-client talking like the seed's pair, in one terminal.
-// Datagram mode by default; `--transport stream` shows the same over a stream socket.
+// Datagram mode by default; `--transport stream` shows the same over a stream socket, and
+// `--transport nats` over a NATS subject, with a nats-server of its own on 127.0.0.1.
 // Ctrl-C stops both cleanly; the demo then checks that no socket file was left behind.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { probeSocket } from '../packages/transport-dgram/dist/mod.js';
+import { natsServerUnavailable, startNatsServer } from './test-support/nats-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -16,8 +18,13 @@ const { values } = parseArgs({
     count: { type: 'string' },
   },
 });
-if (!['dgram', 'stream'].includes(values.transport)) {
-  console.error(`demo: --transport must be dgram or stream, not ${values.transport}`);
+if (!['dgram', 'stream', 'nats'].includes(values.transport)) {
+  console.error(`demo: --transport must be dgram, stream or nats, not ${values.transport}`);
+  process.exit(2);
+}
+const overNats = values.transport === 'nats';
+if (overNats && natsServerUnavailable()) {
+  console.error(`demo: ${natsServerUnavailable()}`);
   process.exit(2);
 }
 const root = join(import.meta.dirname, '..');
@@ -40,32 +47,32 @@ function start(label, code, script, args, env = {}) {
   return { child, exited };
 }
 
-console.log(`demo: udsipc in ${values.transport} mode; socket ${socket}; Ctrl-C stops both\n`);
+// Over NATS: a nats-server of the demo's own, at a free port, and a subject instead of a socket.
+const nats = overNats ? await startNatsServer(dir) : undefined;
+const target = nats ? ['--nats-url', nats.url, '--subject', 'udsipc.demo.rpc'] : ['--socket', socket];
+console.log(
+  `demo: udsipc in ${values.transport} mode; ${nats ? `NATS ${nats.url}, subject udsipc.demo.rpc` : `socket ${socket}`}; Ctrl-C stops both\n`,
+);
 const server = start('[server]', 36, 'apps/server/dist/cli.js', [
   '--transport',
   values.transport,
-  '--socket',
-  socket,
+  ...target,
   '--log-level',
   'debug',
 ]);
+let listening = false;
+createInterface({ input: server.child.stdout }).on('line', (line) => {
+  if (line.includes('listening')) listening = true;
+});
 const deadline = Date.now() + 10_000;
-while (!(existsSync(socket) && probeSocket(socket) === 'live')) {
+while (!(nats ? listening : existsSync(socket) && probeSocket(socket) === 'live')) {
   if (Date.now() > deadline || server.child.exitCode !== null) {
     console.error('demo: the server did not start');
     process.exit(1);
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
-const clientArgs = [
-  'run',
-  '--transport',
-  values.transport,
-  '--socket',
-  socket,
-  '--interval',
-  values.interval,
-];
+const clientArgs = ['run', '--transport', values.transport, ...target, '--interval', values.interval];
 if (values.count) clientArgs.push('--count', values.count);
 const client = start('[client]', 33, 'apps/client/dist/cli.js', clientArgs, { UDSIPC_REPLY_DIR: replies });
 
@@ -77,6 +84,7 @@ async function stopBoth(signal) {
   const clientStatus = await client.exited;
   server.child.kill(signal);
   const serverStatus = await server.exited;
+  await nats?.stop();
   const leftovers = [
     socket,
     ...(existsSync(replies) ? readdirSync(replies).map((name) => join(replies, name)) : []),

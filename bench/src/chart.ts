@@ -12,6 +12,8 @@ const ORDER: TransportId[] = [
   'c-dgram',
   'raw-dgram',
   'udsipc-dgram',
+  'raw-nats',
+  'udsipc-nats',
 ];
 const COLORS: Record<TransportId, string> = {
   'c-stream': '#9aa5b1',
@@ -22,12 +24,16 @@ const COLORS: Record<TransportId, string> = {
   'c-dgram': '#c9b08f',
   'raw-dgram': '#d18b47',
   'udsipc-dgram': '#b3470f',
+  'raw-nats': '#7fb8a4',
+  'udsipc-nats': '#1d7a5f',
 };
 const PAYLOADS: PayloadId[] = ['small', 'medium', 'large', 'attachment'];
 
 const WIDTH = 980;
 const PANEL_HEIGHT = 330;
 const MARGIN = { left: 70, right: 20, top: 46, bottom: 46 };
+const LEGEND_ITEM_WIDTH = 150;
+const LEGEND_LINE_HEIGHT = 22;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -162,7 +168,9 @@ export function renderChart(rows: RowResult[], title: string, subtitle: string):
   }));
   const headerHeight = 44;
   const legendTop = headerHeight + 2 * PANEL_HEIGHT + 20;
-  const height = legendTop + 40;
+  // Ten transports do not fit one line of the width: the legend wraps.
+  const perLine = Math.max(1, Math.floor((WIDTH - MARGIN.left - MARGIN.right) / LEGEND_ITEM_WIDTH));
+  const height = legendTop + 40 + (Math.ceil(present.length / perLine) - 1) * LEGEND_LINE_HEIGHT;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
@@ -186,10 +194,11 @@ export function renderChart(rows: RowResult[], title: string, subtitle: string):
     parts,
   );
   present.forEach((transport, index) => {
-    const x = MARGIN.left + index * 150;
+    const x = MARGIN.left + (index % perLine) * LEGEND_ITEM_WIDTH;
+    const y = legendTop + Math.floor(index / perLine) * LEGEND_LINE_HEIGHT;
     parts.push(
-      `<rect x="${x}" y="${legendTop}" width="14" height="14" fill="${COLORS[transport]}"/>`,
-      `<text x="${x + 20}" y="${legendTop + 11}" font-size="12">${escapeXml(TRANSPORTS[transport].label)}</text>`,
+      `<rect x="${x}" y="${y}" width="14" height="14" fill="${COLORS[transport]}"/>`,
+      `<text x="${x + 20}" y="${y + 11}" font-size="12">${escapeXml(TRANSPORTS[transport].label)}</text>`,
     );
   });
   parts.push('</svg>');

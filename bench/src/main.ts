@@ -30,7 +30,8 @@ function report(results: BenchResults, outDir: string): string {
     sections.push(
       '',
       'Ping-pong: 1 request in flight. rt/s = round trips per second; p50/p99/p99.9 = latency of one round trip.',
-      '×base = this row ÷ its Node baseline (udsipc stream ÷ net NDJSON, udsipc dgram ÷ raw unix-dgram);',
+      '×base = this row ÷ its Node baseline (udsipc stream ÷ net NDJSON, udsipc dgram ÷ raw unix-dgram,',
+      'udsipc nats ÷ raw nats.js);',
       '×C = this row ÷ the C program in the same socket type. For p50 a ratio above 1 means slower.',
       'On a VM a blocking round trip also pays for waking an idle vCPU: compare rows of one run (README, Benchmarks).',
       ...(results.rows.some((row) => row.payload.attachment)
@@ -38,6 +39,13 @@ function report(results: BenchResults, outDir: string): string {
             '"att." = udsipc only: echo with empty text and the bytes as a binary attachment (`data`, raw bytes after',
             'the JSON). Its ×base and ×C are against the large payload of the same bytes: the baselines, C and the peers',
             'echo bytes anyway, so they run no attachment variant.',
+          ]
+        : []),
+      ...(results.rows.some((row) => row.kind === 'nats')
+        ? [
+            'NATS rows: client → nats-server → server and back, over TCP on 127.0.0.1, through one nats-server',
+            'the bench started for them; raw nats.js = nats.js alone echoing the bytes to the reply subject. No C',
+            'program speaks NATS (×C "—"); the server figures below are the echo server\'s, not nats-server\'s.',
           ]
         : []),
       pingpongTable(results.rows),

@@ -33,11 +33,12 @@ const BENCH_OPTIONS = {
         .filter(Boolean),
     ),
     help: `comma-separated rows: c-stream, c-dgram, net-ndjson, raw-dgram, udsipc-stream,
-udsipc-dgram, peer-zeromq, peer-node-ipc, scale-udsipc-dgram,
-scale-udsipc-stream, scale-raw-dgram, scale-net-ndjson, restart-dgram,
-restart-stream, migration-dgram, migration-stream, migration-load-dgram,
-migration-load-stream; a family before a dash selects all of it (c, udsipc,
-peer, scale, restart, migration, migration-load)`,
+udsipc-dgram, peer-zeromq, peer-node-ipc, raw-nats, udsipc-nats,
+scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram, scale-net-ndjson,
+restart-dgram, restart-stream, migration-dgram, migration-stream,
+migration-load-dgram, migration-load-stream; a family before a dash selects
+all of it (c, udsipc, peer, scale, restart, migration, migration-load), and
+nats selects raw-nats and udsipc-nats`,
   }),
   load: valueOption({
     flag: '--load',
@@ -70,9 +71,11 @@ export const USAGE = `Usage: pnpm bench [-- options]
 Measures udsipc stream and datagram against the project's own C ping-pong program (compiled
 with cc at bench time; skipped with a message without a compiler), a plain node:net NDJSON echo,
 a raw unix-dgram echo and the peers a user might pick instead, zeromq (Dealer/Router over ipc://)
-and node-ipc (each SKIPPED with the reason when it cannot be loaded here); then 1,000 clients
-against one server; then how soon clients waiting through a graceful restart are answered; then
-the live-migration pause, idle and under load. Each row: a fresh server process, its client in
+and node-ipc (each SKIPPED with the reason when it cannot be loaded here), and udsipc over NATS
+against raw nats.js request/reply, both through a nats-server the bench starts on 127.0.0.1
+(SKIPPED with the reason without one; 64 B and 4 KiB only); then 1,000 clients against one
+server; then how soon clients waiting through a graceful restart are answered; then the
+live-migration pause, idle and under load. Each row: a fresh server process, its client in
 another process, warm-up excluded, median of N runs [min–max], ratios to the matching baseline,
 to the C program and to each peer, and the CPU µs per message of server and client. Payloads:
 64 B, 4 KiB, and 60 KiB (datagram) or 1 MiB (stream) of JSON text; the udsipc rows also send the

@@ -13,6 +13,8 @@ export const TRANSPORT_IDS = [
   'udsipc-dgram',
   'peer-zeromq',
   'peer-node-ipc',
+  'raw-nats',
+  'udsipc-nats',
 ] as const;
 export type TransportId = (typeof TRANSPORT_IDS)[number];
 
@@ -29,10 +31,24 @@ export function isPeer(id: TransportId): id is PeerId {
 }
 export type SocketKind = 'stream' | 'dgram';
 
+/**
+ * The rows that go through a NATS server (TCP on 127.0.0.1, one nats-server the bench starts)
+ * instead of a UNIX socket: udsipc's NATS transport against nats.js request/reply on its own.
+ */
+export const NATS_IDS = ['udsipc-nats', 'raw-nats'] as const;
+export type NatsId = (typeof NATS_IDS)[number];
+
+export function isNats(id: TransportId): id is NatsId {
+  return (NATS_IDS as readonly TransportId[]).includes(id);
+}
+
+/** What a row goes through: a UNIX socket of one type, or a NATS server. */
+export type RowKind = SocketKind | 'nats';
+
 export interface TransportInfo {
   id: TransportId;
   label: string;
-  kind: SocketKind;
+  kind: RowKind;
   /** The matching raw Node baseline (udsipc rows only). */
   baseline?: TransportId;
   /** The C program in the same socket type (every row but the C ones). */
@@ -67,6 +83,9 @@ export const TRANSPORTS: Record<TransportId, TransportInfo> = {
   },
   'peer-zeromq': { id: 'peer-zeromq', label: 'zeromq', kind: 'stream', c: 'c-stream' },
   'peer-node-ipc': { id: 'peer-node-ipc', label: 'node-ipc', kind: 'stream', c: 'c-stream' },
+  // No C program speaks NATS: these rows have no ×C.
+  'raw-nats': { id: 'raw-nats', label: 'raw nats.js', kind: 'nats' },
+  'udsipc-nats': { id: 'udsipc-nats', label: 'udsipc nats', kind: 'nats', baseline: 'raw-nats' },
 };
 
 /** The payloads every row runs, as JSON text (C: bytes). */
@@ -85,11 +104,18 @@ export interface Payload {
   attachment: boolean;
 }
 
-/** Datagram: 60 KiB of text leaves room for the JSON envelope under the 65,535-byte datagram limit. */
-export function payloadsFor(kind: SocketKind): Payload[] {
+/**
+ * Datagram: 60 KiB of text leaves room for the JSON envelope under the 65,535-byte datagram limit.
+ * NATS: no large payload, since 1 MiB of text and its envelope exceed nats-server's default
+ * max_payload (1 MiB), and 60 KiB would be a figure no other NATS row stands beside.
+ */
+export function payloadsFor(kind: RowKind): Payload[] {
+  const small: Payload = { id: 'small', bytes: 64, label: '64 B', attachment: false };
+  const medium: Payload = { id: 'medium', bytes: 4 * 1024, label: '4 KiB', attachment: false };
+  if (kind === 'nats') return [small, medium];
   return [
-    { id: 'small', bytes: 64, label: '64 B', attachment: false },
-    { id: 'medium', bytes: 4 * 1024, label: '4 KiB', attachment: false },
+    small,
+    medium,
     kind === 'dgram'
       ? { id: 'large', bytes: 60 * 1024, label: '60 KiB', attachment: false }
       : { id: 'large', bytes: 1024 * 1024, label: '1 MiB', attachment: false },
@@ -108,7 +134,9 @@ export function attachmentPayload(kind: SocketKind): Payload {
 /** The payload `id` of a transport's rows, or undefined when it does not run that payload. */
 export function payloadFor(transport: TransportId, id: PayloadId): Payload | undefined {
   const info = TRANSPORTS[transport];
-  if (id === 'attachment') return info.attachments ? attachmentPayload(info.kind) : undefined;
+  if (id === 'attachment') {
+    return info.attachments && info.kind !== 'nats' ? attachmentPayload(info.kind) : undefined;
+  }
   return payloadsFor(info.kind).find((payload) => payload.id === id);
 }
 
@@ -133,9 +161,18 @@ export interface PhaseSpec {
 
 export type PhaseName = 'warmup' | 'pingpong' | 'w8' | 'w64';
 
+/** Where a NATS row's server listens: the nats-server's URL and a subject of this run's own. */
+export interface NatsTarget {
+  url: string;
+  subject: string;
+}
+
 /** What a client process is told to do, passed to it as one JSON argument. */
 export interface ClientSpec {
+  /** The socket path; for a NATS row, `<url>/<subject>` (as udsipc names a NATS server's path). */
   socket: string;
+  /** NATS rows only: where their server listens. */
+  nats?: NatsTarget;
   /** Directory for the datagram client's own bound reply socket. */
   replyDir: string;
   size: number;
@@ -195,7 +232,7 @@ export interface PhaseBudget {
  */
 export type BudgetKey = 'small' | 'medium' | 'large' | 'largeStream';
 
-export function budgetKey(payload: PayloadId, kind: SocketKind): BudgetKey {
+export function budgetKey(payload: PayloadId, kind: RowKind): BudgetKey {
   const compared = comparedPayload(payload);
   return compared === 'large' && kind === 'stream' ? 'largeStream' : compared;
 }

@@ -1,12 +1,16 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COARSE_CPU_S, type CpuShare, clientShare, serverShare, usPerMessage } from './cpu-per-message.js';
+import { waitForReadyLine, waitForUdsipcNats } from './nats-ready.js';
 import {
   type ClientSpec,
+  isNats,
+  type NatsTarget,
   type Payload,
   type PhaseName,
   type PhaseResult,
   type PhaseSpec,
+  type RowKind,
   TRANSPORTS,
   type TransportId,
 } from './plan.js';
@@ -21,7 +25,7 @@ import {
   waitForSocket,
 } from './processes.js';
 import { type Spread, spread } from './stats.js';
-import { udsipcServerArgs } from './targets/udsipc.js';
+import { udsipcNatsServerArgs, udsipcServerArgs } from './targets/udsipc.js';
 
 export const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -30,6 +34,8 @@ export interface RowContext {
   replyDir: string;
   /** The compiled C program, when there is a compiler. */
   cBinary: string | undefined;
+  /** The nats-server the NATS rows go through, when one runs. */
+  natsUrl?: string | undefined;
 }
 
 /** One run of one row: a fresh server process, one client process running every phase in turn. */
@@ -65,17 +71,27 @@ export interface RowSummary {
 export interface RowResult {
   transport: TransportId;
   label: string;
-  kind: 'stream' | 'dgram';
+  kind: RowKind;
   payload: Payload;
   phases: PhaseSpec[];
   runs: RunSample[];
   failures: string[];
-  /** Why the row did not run (a peer that cannot be loaded here). */
+  /** Why the row did not run (a peer that cannot be loaded here, no nats-server for a NATS row). */
   skipped?: string;
   summary: RowSummary;
 }
 
-function serverCommand(ctx: RowContext, transport: TransportId, socket: string): [string, string[]] {
+function natsOf(target: NatsTarget | undefined, transport: TransportId): NatsTarget {
+  if (!target) throw new Error(`${transport}: no nats-server runs for it`);
+  return target;
+}
+
+function serverCommand(
+  ctx: RowContext,
+  transport: TransportId,
+  socket: string,
+  nats: NatsTarget | undefined,
+): [string, string[]] {
   const info = TRANSPORTS[transport];
   switch (transport) {
     case 'c-stream':
@@ -87,11 +103,15 @@ function serverCommand(ctx: RowContext, transport: TransportId, socket: string):
       return [process.execPath, [WORKER_SCRIPT, 'raw-dgram-server', socket]];
     case 'udsipc-stream':
     case 'udsipc-dgram':
-      return [process.execPath, udsipcServerArgs(info.kind, socket)];
+      return [process.execPath, udsipcServerArgs(transport === 'udsipc-stream' ? 'stream' : 'dgram', socket)];
     case 'peer-zeromq':
       return [process.execPath, [WORKER_SCRIPT, 'zeromq-server', socket]];
     case 'peer-node-ipc':
       return [process.execPath, [WORKER_SCRIPT, 'node-ipc-server', socket]];
+    case 'raw-nats':
+      return [process.execPath, [WORKER_SCRIPT, 'raw-nats-server', JSON.stringify(natsOf(nats, transport))]];
+    case 'udsipc-nats':
+      return [process.execPath, udsipcNatsServerArgs(natsOf(nats, transport))];
   }
 }
 
@@ -119,25 +139,47 @@ function clientCommand(
       return [process.execPath, [WORKER_SCRIPT, 'raw-dgram-client', JSON.stringify(spec)]];
     case 'udsipc-stream':
     case 'udsipc-dgram':
+    case 'udsipc-nats':
       return [process.execPath, [WORKER_SCRIPT, `${transport}-client`, JSON.stringify(spec)]];
     case 'peer-zeromq':
       return [process.execPath, [WORKER_SCRIPT, 'zeromq-client', JSON.stringify(spec)]];
     case 'peer-node-ipc':
       return [process.execPath, [WORKER_SCRIPT, 'node-ipc-client', JSON.stringify(spec)]];
+    case 'raw-nats':
+      return [process.execPath, [WORKER_SCRIPT, 'raw-nats-client', JSON.stringify(spec)]];
   }
 }
 
-/** Starts a row's server in its own process and waits until its socket answers. */
-export async function startServer(ctx: RowContext, transport: TransportId, socket: string): Promise<Child> {
-  const [command, args] = serverCommand(ctx, transport, socket);
+/**
+ * Starts a row's server in its own process and waits until its socket answers, or for a NATS row
+ * (`nats` given) until it listens on its subject.
+ */
+export async function startServer(
+  ctx: RowContext,
+  transport: TransportId,
+  socket: string,
+  nats?: NatsTarget,
+): Promise<Child> {
+  const [command, args] = serverCommand(ctx, transport, socket, nats);
   const server = start(`${transport} server`, command, args);
   try {
-    await waitForSocket(server, socket);
+    if (transport === 'udsipc-nats') await waitForUdsipcNats(server, natsOf(nats, transport));
+    else if (transport === 'raw-nats') await waitForReadyLine(server);
+    else await waitForSocket(server, socket);
   } catch (error) {
     await stopChild(server, 200);
     throw error;
   }
   return server;
+}
+
+/**
+ * A subject of the run's own: a server of an earlier run that is still leaving its queue group
+ * can take none of this run's requests.
+ */
+function natsTargetOf(ctx: RowContext, transport: TransportId, payload: Payload, run: number): NatsTarget {
+  if (!ctx.natsUrl) throw new Error(`${transport}: no nats-server runs for it`);
+  return { url: ctx.natsUrl, subject: `udsipc-bench.${transport}.${payload.id}.run${run}` };
 }
 
 /** One run: fresh server, one client process through every phase, usage read before the server stops. */
@@ -148,12 +190,16 @@ export async function measureRun(
   phases: PhaseSpec[],
   run: number,
 ): Promise<RunSample> {
-  const socket = join(ctx.scratch, `${transport}-${payload.id}-${run}.sock`);
-  const server = await startServer(ctx, transport, socket);
+  const nats = isNats(transport) ? natsTargetOf(ctx, transport, payload, run) : undefined;
+  const socket = nats
+    ? `${nats.url}/${nats.subject}`
+    : join(ctx.scratch, `${transport}-${payload.id}-${run}.sock`);
+  const server = await startServer(ctx, transport, socket, nats);
   try {
     const startup = processUsage(server.pid);
     const spec: ClientSpec = {
       socket,
+      ...(nats ? { nats } : {}),
       replyDir: ctx.replyDir,
       size: payload.bytes,
       ...(payload.attachment ? { attachment: true } : {}),

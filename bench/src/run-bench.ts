@@ -14,16 +14,20 @@ import {
   migrationUnavailable,
   summarizeMigration,
 } from './migration.js';
+import { type NatsBroker, startNatsBroker } from './nats-broker.js';
+import { natsTargets } from './nats-targets.js';
 import { peerAvailability } from './peer-availability.js';
 import { peerTargets } from './peer-targets.js';
 import {
   type BenchProfile,
   budgetKey,
+  NATS_IDS,
   PEER_IDS,
   payloadFor,
   phasesFor,
   TRANSPORT_IDS,
   TRANSPORTS,
+  type TransportId,
 } from './plan.js';
 import { scratchDirectory } from './processes.js';
 import { recoveryTargets } from './recovery-targets.js';
@@ -35,7 +39,7 @@ import { checkTargets, type TargetCheck } from './target-checks.js';
 
 /**
  * Everything `--only` can name; a prefix before a dash selects a family (c, udsipc, peer, scale,
- * restart, migration, migration-load).
+ * restart, migration, migration-load), and so does each name of FAMILIES.
  */
 export const SELECTABLE = [
   ...TRANSPORT_IDS,
@@ -52,19 +56,29 @@ export const SELECTABLE = [
 ] as const;
 export type Selectable = (typeof SELECTABLE)[number];
 
+/** Families whose rows share no prefix: the NATS rows are udsipc-nats and raw-nats. */
+const FAMILIES = new Map<string, readonly Selectable[]>([['nats', NATS_IDS]]);
+
 export function selected(name: Selectable, only: readonly string[] | undefined): boolean {
-  return only === undefined || only.some((entry) => name === entry || name.startsWith(`${entry}-`));
+  return (
+    only === undefined ||
+    only.some(
+      (entry) =>
+        name === entry || name.startsWith(`${entry}-`) || FAMILIES.get(entry)?.includes(name) === true,
+    )
+  );
 }
 
 export interface BenchResults {
   /**
-   * 4: the attachment payload (udsipc rows of payload.id "attachment"; every payload has an
+   * 5: the NATS rows (kind "nats": udsipc-nats and raw-nats through a nats-server the bench
+   * starts, SKIPPED without one) and their targets. 4: the attachment payload (udsipc rows of payload.id "attachment"; every payload has an
    * `attachment` flag), targets for the large and attachment payloads. 3: CPU per message (runs'
    * serverCpu/clientCpu, phases' cpuTicks, summaries' µs/msg), the peer rows (skipped when they
    * cannot run), the background load. 2: phases carry minMeasured/capMs,
    * migration rows loaded/label and more fields, restart rows.
    */
-  schema: 4;
+  schema: 5;
   startedAt: string;
   elapsedS: number;
   machine: MachineInfo;
@@ -104,7 +118,8 @@ function message(error: unknown): string {
  * The whole bench: every selected row, `runs` times, interleaved (run 1 of every row, then run 2 …)
  * so slow drifts of the machine spread over all rows alike; then the scale rows, the restart rows,
  * then migration (idle and under load). With `load` busy processes beside all of them, started
- * before the first row and stopped after the last, whatever happens in between.
+ * before the first row and stopped after the last, whatever happens in between; the NATS rows'
+ * nats-server likewise beside the rows only.
  */
 export async function runBench(
   profile: BenchProfile,
@@ -135,30 +150,101 @@ export async function runBench(
       say(`SKIPPED the C rows: ${build.reason}`);
     }
   }
-  const ctx: RowContext = { scratch, replyDir, cBinary };
 
-  const peerSkips = new Map<string, string>();
+  /** Rows that cannot run here and why: a peer that does not load, NATS rows without a nats-server. */
+  const rowSkips = new Map<string, string>();
   for (const peer of PEER_IDS.filter((id) => selected(id, only))) {
     const availability = await peerAvailability(peer);
     if (availability.ok) {
       say(`${TRANSPORTS[peer].label}: ${availability.found}`);
     } else {
-      peerSkips.set(peer, availability.reason);
+      rowSkips.set(peer, availability.reason);
       skipped.push({ name: peer, reason: availability.reason });
       say(`SKIPPED ${TRANSPORTS[peer].label}: ${availability.reason}`);
     }
   }
 
-  const transports = TRANSPORT_IDS.filter(
-    (id) => selected(id, only) && (!id.startsWith('c-') || cBinary !== undefined),
-  );
+  const background = startBackgroundLoad(load, loadBoundS(profile.runs));
+  if (load > 0) say(`background load: ${load} busy process(es) started`);
+  let broker: NatsBroker | undefined;
+  try {
+    broker = await natsBrokerFor(
+      NATS_IDS.filter((id) => selected(id, only)),
+      scratch,
+      say,
+      (id, reason) => {
+        rowSkips.set(id, reason);
+        skipped.push({ name: id, reason });
+      },
+    );
+    const ctx: RowContext = { scratch, replyDir, cBinary, natsUrl: broker?.url };
+    const rows = planRows(profile, only, cBinary !== undefined, rowSkips);
+    const measured = await measureEverything(ctx, profile, only, rows, say, broker);
+    machine.loadAtEnd = roundedLoad();
+    return {
+      schema: 5,
+      startedAt: new Date(started).toISOString(),
+      elapsedS: Math.round((Date.now() - started) / 100) / 10,
+      machine,
+      options: { runs: profile.runs, quick: profile.quick, only: only ? [...only] : null, load },
+      load: background.info,
+      profile,
+      cCompiler,
+      skipped,
+      rows,
+      ...measured,
+      targets: [
+        ...(rows.length > 0
+          ? [...checkTargets(rows), ...largeTargets(rows), ...peerTargets(rows), ...natsTargets(rows)]
+          : []),
+        ...recoveryTargets(measured.migration, measured.restart),
+      ],
+    };
+  } finally {
+    await broker?.stop();
+    await background.stop();
+    if (load > 0) {
+      say(`background load: stopped (${background.info.runningAtEnd} of ${load} were still running)`);
+    }
+  }
+}
+
+/**
+ * The nats-server the selected NATS rows go through, started now; undefined when none is selected
+ * or none can run here, and then each of them is SKIPPED with the reason.
+ */
+async function natsBrokerFor(
+  wanted: readonly TransportId[],
+  scratch: string,
+  say: Progress,
+  skip: (id: TransportId, reason: string) => void,
+): Promise<NatsBroker | undefined> {
+  if (wanted.length === 0) return undefined;
+  const started = await startNatsBroker(scratch);
+  if (started.ok) {
+    say(`nats-server for the NATS rows: ${started.broker.version}, on ${started.broker.url}`);
+    return started.broker;
+  }
+  for (const id of wanted) skip(id, started.reason);
+  say(`SKIPPED the NATS rows: ${started.reason}`);
+  return undefined;
+}
+
+/** Every selected row of every payload, each not run yet (or SKIPPED with its reason). */
+function planRows(
+  profile: BenchProfile,
+  only: readonly string[] | undefined,
+  withC: boolean,
+  skips: ReadonlyMap<string, string>,
+): RowResult[] {
+  const transports = TRANSPORT_IDS.filter((id) => selected(id, only) && (!id.startsWith('c-') || withC));
   const rows: RowResult[] = [];
   for (const payloadId of profile.payloads) {
     for (const transport of transports) {
       const info = TRANSPORTS[transport];
       const payload = payloadFor(transport, payloadId);
       if (!payload) continue;
-      const skip = peerSkips.get(transport);
+      const skip = skips.get(transport);
       rows.push({
         transport,
         label: info.label,
@@ -172,35 +258,7 @@ export async function runBench(
       });
     }
   }
-
-  const background = startBackgroundLoad(load, loadBoundS(profile.runs));
-  if (load > 0) say(`background load: ${load} busy process(es) started`);
-  try {
-    const measured = await measureEverything(ctx, profile, only, rows, say);
-    machine.loadAtEnd = roundedLoad();
-    return {
-      schema: 4,
-      startedAt: new Date(started).toISOString(),
-      elapsedS: Math.round((Date.now() - started) / 100) / 10,
-      machine,
-      options: { runs: profile.runs, quick: profile.quick, only: only ? [...only] : null, load },
-      load: background.info,
-      profile,
-      cCompiler,
-      skipped,
-      rows,
-      ...measured,
-      targets: [
-        ...(rows.length > 0 ? [...checkTargets(rows), ...largeTargets(rows), ...peerTargets(rows)] : []),
-        ...recoveryTargets(measured.migration, measured.restart),
-      ],
-    };
-  } finally {
-    await background.stop();
-    if (load > 0) {
-      say(`background load: stopped (${background.info.runningAtEnd} of ${load} were still running)`);
-    }
-  }
+  return rows;
 }
 
 /** The rows (filled in place), then the scale, restart and migration rows. */
@@ -210,6 +268,7 @@ async function measureEverything(
   only: readonly string[] | undefined,
   rows: RowResult[],
   say: Progress,
+  broker: NatsBroker | undefined,
 ): Promise<Pick<BenchResults, 'scale' | 'restart' | 'migration'>> {
   for (let run = 1; run <= profile.runs; run++) {
     for (const row of rows) {
@@ -226,6 +285,11 @@ async function measureEverything(
     }
   }
   for (const row of rows) row.summary = summarize(row.runs);
+  // Only the rows go through it: the scale, restart and migration rows run without it beside them.
+  if (broker) {
+    await broker.stop();
+    say('nats-server stopped');
+  }
 
   const scaleTargets = (['udsipc-dgram', 'udsipc-stream', 'raw-dgram', 'net-ndjson'] as const).filter(
     (target) => selected(`scale-${target}`, only),

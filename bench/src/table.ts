@@ -37,6 +37,8 @@ const ORDER: TransportId[] = [
   'c-dgram',
   'raw-dgram',
   'udsipc-dgram',
+  'raw-nats',
+  'udsipc-nats',
 ];
 const PAYLOAD_ORDER: PayloadId[] = ['small', 'medium', 'large', 'attachment'];
 

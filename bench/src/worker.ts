@@ -3,8 +3,9 @@
  * The processes of `pnpm bench` other than the C program, one role per process:
  *
  *   node dist/worker.js ndjson-server|raw-dgram-server|zeromq-server|node-ipc-server SOCKET
- *   node dist/worker.js ndjson-client|raw-dgram-client|zeromq-client|node-ipc-client SPEC_JSON
- *   node dist/worker.js udsipc-stream-client|udsipc-dgram-client SPEC_JSON
+ *   node dist/worker.js raw-nats-server NATS_TARGET_JSON
+ *   node dist/worker.js ndjson-client|raw-dgram-client|raw-nats-client|zeromq-client|node-ipc-client SPEC_JSON
+ *   node dist/worker.js udsipc-stream-client|udsipc-dgram-client|udsipc-nats-client SPEC_JSON
  *   node dist/worker.js peer-probe peer-zeromq|peer-node-ipc
  *   node dist/worker.js scale-client SCALE_SPEC_JSON
  *   node dist/worker.js load-client LOAD_SPEC_JSON
@@ -14,7 +15,7 @@
  * nothing of udsipc (its memory is its own). peer-probe prints what it found, or fails with why.
  */
 import type { LoadClientSpec } from './load-client.js';
-import type { ClientSpec, PeerId } from './plan.js';
+import type { ClientSpec, NatsTarget, PeerId } from './plan.js';
 import type { ScaleClientSpec } from './scale-client.js';
 
 function print(value: unknown): void {
@@ -33,6 +34,12 @@ async function main(role: string | undefined, argument: string | undefined): Pro
     case 'raw-dgram-server': {
       const { startRawDgramServer } = await import('./baselines/raw-dgram-server.js');
       startRawDgramServer(argument);
+      print('ready');
+      return;
+    }
+    case 'raw-nats-server': {
+      const { startRawNatsServer } = await import('./baselines/raw-nats-server.js');
+      await startRawNatsServer(JSON.parse(argument) as NatsTarget);
       print('ready');
       return;
     }
@@ -68,16 +75,23 @@ async function main(role: string | undefined, argument: string | undefined): Pro
       print(await runNdjsonClient(JSON.parse(argument) as ClientSpec));
       return;
     }
+    case 'raw-nats-client': {
+      const { runRawNatsClient } = await import('./baselines/raw-nats-client.js');
+      print(await runRawNatsClient(JSON.parse(argument) as ClientSpec));
+      return;
+    }
     case 'raw-dgram-client': {
       const { runRawDgramClient } = await import('./baselines/raw-dgram-client.js');
       print(await runRawDgramClient(JSON.parse(argument) as ClientSpec));
       return;
     }
     case 'udsipc-stream-client':
-    case 'udsipc-dgram-client': {
+    case 'udsipc-dgram-client':
+    case 'udsipc-nats-client': {
       const { runUdsipcClient } = await import('./targets/udsipc.js');
-      const kind = role === 'udsipc-stream-client' ? 'stream' : 'dgram';
-      print(await runUdsipcClient(kind, JSON.parse(argument) as ClientSpec));
+      const transport =
+        role === 'udsipc-stream-client' ? 'stream' : role === 'udsipc-dgram-client' ? 'dgram' : 'nats';
+      print(await runUdsipcClient(transport, JSON.parse(argument) as ClientSpec));
       return;
     }
     case 'scale-client': {

@@ -1,5 +1,5 @@
 // One fast smoke run of the bench code (`--quick`: one run, 64 B and the udsipc attachment rows,
-// tiny counts, no migration). It runs the built dist/ like `pnpm bench` does; turbo builds the
+// tiny counts, no migration; the NATS rows through a nats-server it starts, or SKIPPED without one). It runs the built dist/ like `pnpm bench` does; turbo builds the
 // package before its tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -44,6 +44,8 @@ interface Results {
 }
 
 const PEERS = ['peer-zeromq', 'peer-node-ipc'];
+/** SKIPPED together, with one reason, when no nats-server can run here. */
+const NATS_ROWS = ['udsipc-nats', 'raw-nats'];
 /** The attachment payload's rows and the issue's targets of the large payloads. */
 const ATTACHMENT_ROWS = [
   { transport: 'udsipc-stream', label: 'udsipc stream', payload: '1 MiB att.', bytes: 1024 * 1024 },
@@ -90,9 +92,17 @@ describe('pnpm bench --quick', () => {
     expect(
       table.match(/^(PASS|MISS) {2}udsipc (dgram|stream) (server|client) CPU per message/gm),
     ).toHaveLength(4);
-    // 4 throughput/latency targets, 4 CPU ones, 3 of the large payloads, and udsipc stream and dgram
-    // against each peer.
-    expect(table.match(/^(PASS|MISS|N\/A) {2}/gm)).toHaveLength(15);
+    // 4 throughput/latency targets, 4 CPU ones, 3 of the large payloads, udsipc stream and dgram
+    // against each peer, and udsipc nats against raw nats.js at 64 B: ping-pong, w8, w64.
+    expect(table.match(/^(PASS|MISS|N\/A) {2}/gm)).toHaveLength(18);
+    const natsSkipped = /^SKIPPED udsipc-nats: \S/m.test(table);
+    expect(table.match(/^(PASS|MISS|N\/A) {2}udsipc nats ≥ 0\.8× raw nats\.js \(64 B, /gm)).toHaveLength(3);
+    if (!natsSkipped) {
+      expect(table).toMatch(/^raw nats\.js +64 B +\d/m);
+      expect(table).toMatch(/^udsipc nats +64 B +\d/m);
+      expect(run.stderr).toMatch(/nats-server for the NATS rows: .* on nats:\/\/127\.0\.0\.1:\d+/);
+      expect(run.stderr).toMatch(/nats-server stopped/);
+    }
     // The attachment rows: a line in the ping-pong, the pipelined and the peer table, no errors
     // noted in the first two (the peer table's notes are about the peers), and the note that only
     // udsipc runs them.
@@ -126,9 +136,9 @@ describe('pnpm bench --quick', () => {
     expect(run.stderr).toMatch(/run 1\/1 · udsipc dgram · 64 B · pp .* µs\/msg srv [\d.]+ cli [\d.]+/);
 
     const results = JSON.parse(readFileSync(join(out, 'bench-results.json'), 'utf8')) as Results;
-    expect(results.schema).toBe(4);
+    expect(results.schema).toBe(5);
     expect(results.options.load).toBe(0);
-    expect(results.rows.length).toBe(withC ? 10 : 8);
+    expect(results.rows.length).toBe(withC ? 12 : 10);
     for (const { transport, bytes } of ATTACHMENT_ROWS) {
       const row = results.rows.find(
         (candidate) => candidate.transport === transport && candidate.payload.attachment,
@@ -145,11 +155,15 @@ describe('pnpm bench --quick', () => {
       if (attachment) expect(row.transport).toMatch(/^udsipc-/);
       else expect(row.payload.id).toBe('small');
       if (row.skipped !== undefined) {
-        // Only a peer may be SKIPPED, and then with its reason, in the tables and in its targets.
-        expect(PEERS, row.transport).toContain(row.transport);
+        // Only a peer or a NATS row may be SKIPPED, and then with its reason, in the tables and in
+        // its targets.
+        expect([...PEERS, ...NATS_ROWS], row.transport).toContain(row.transport);
         expect(row.skipped.length, row.transport).toBeGreaterThan(0);
-        expect(table).toMatch(new RegExp(`^${row.label} +64 B .*SKIPPED: \\S`, 'm'));
-        expect(table).toMatch(new RegExp(`^N/A {3}udsipc dgram ≥ 1\\.0× ${row.label} .*SKIPPED: \\S`, 'm'));
+        expect(table).toMatch(new RegExp(`^${literal(row.label)} +64 B .*SKIPPED: \\S`, 'm'));
+        const target = NATS_ROWS.includes(row.transport)
+          ? `^N/A {3}udsipc nats ≥ 0\\.8× raw nats\\.js .*SKIPPED: \\S`
+          : `^N/A {3}udsipc dgram ≥ 1\\.0× ${row.label} .*SKIPPED: \\S`;
+        expect(table).toMatch(new RegExp(target, 'm'));
         continue;
       }
       expect(row.summary.pingpong.rtPerSec?.median, row.transport).toBeGreaterThan(0);
@@ -181,6 +195,8 @@ describe('pnpm bench --quick', () => {
       if (LARGE_TARGETS.includes(target.id)) {
         expect(target.status, target.id).toBe('N/A');
         expect(target.detail, target.id).toMatch(/not run/);
+      } else if (natsSkipped && target.id.startsWith('nats-')) {
+        expect(target.status, target.id).toBe('N/A');
       } else {
         expect(target.status, target.id).toMatch(/^(PASS|MISS)$/);
       }
@@ -228,7 +244,8 @@ describe('pnpm bench --quick', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: pnpm bench/);
     expect(help.stdout).toMatch(/^ {2}--load N +N busy processes/m);
-    expect(help.stdout).toMatch(/peer-zeromq, peer-node-ipc/);
+    expect(help.stdout).toMatch(/peer-zeromq, peer-node-ipc, raw-nats, udsipc-nats/);
+    expect(help.stdout).toMatch(/nats selects raw-nats and udsipc-nats/);
     const tooMuch = spawnSync(process.execPath, [MAIN, '--load', '17'], { encoding: 'utf8' });
     expect(tooMuch.status).toBe(2);
   });

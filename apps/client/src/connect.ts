@@ -22,6 +22,8 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
     const transport = createClientTransport({
       transport: options.transport,
       path: options.socket,
+      natsUrl: options.natsUrl,
+      subject: options.subject,
       wire: options.codec,
       serverTrust: options.serverTrust,
       ...(options.replyDirectory === undefined ? {} : { replyDirectory: options.replyDirectory }),

@@ -1,5 +1,5 @@
 import { idList, integerIn, type OptionTable, switchOption, valueOption } from '@udsipc/cli-options';
-import { REQUEST_DEFAULTS, SERVER_DEFAULTS } from '@udsipc/node';
+import { DEFAULT_NATS_URL, DEFAULT_SERVICE, REQUEST_DEFAULTS, SERVER_DEFAULTS } from '@udsipc/node';
 import {
   ACK_TEXT,
   DEFAULT_DATAGRAM_SOCKET_PATH,
@@ -44,7 +44,31 @@ export const CONNECTION_OPTIONS = {
     schema: z.enum(TRANSPORT_NAMES),
     // Unset on both sides, a client looks where a server listens.
     default: SERVER_DEFAULTS.transport,
-    help: 'socket type',
+    help: 'socket type, or nats (a NATS subject)',
+  }),
+  natsUrl: valueOption({
+    flag: '--nats-url',
+    env: 'UDSIPC_NATS_URL',
+    metavar: 'URL',
+    schema: z.string().min(1),
+    default: DEFAULT_NATS_URL,
+    help: 'nats only: the NATS server',
+  }),
+  service: valueOption({
+    flag: '--service',
+    env: 'UDSIPC_SERVICE',
+    metavar: 'NAME',
+    schema: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'),
+    default: DEFAULT_SERVICE,
+    help: 'nats only: the service the default subject is made from',
+  }),
+  subject: valueOption({
+    flag: '--subject',
+    env: 'UDSIPC_SUBJECT',
+    metavar: 'SUBJECT',
+    schema: z.string().min(1),
+    defaultNote: 'udsipc.<service>.rpc',
+    help: 'nats only: the subject the servers listen on ({default})',
   }),
   socket: valueOption({
     flag: '--socket',

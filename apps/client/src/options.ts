@@ -8,9 +8,11 @@ import {
   resolveOptions,
 } from '@udsipc/cli-options';
 import { defaultServerTrust, type ServerTrust } from '@udsipc/core';
+import { subjectForService, validateNatsUrl, validateSubject } from '@udsipc/node';
 import {
   defaultSocketPath,
   isProtocolError,
+  isSocketTransport,
   TopicSchema,
   type TransportName,
   validateSocketPath,
@@ -30,7 +32,11 @@ export type { Environment };
 /** Where and how to reach the server: shared by every command. */
 export interface ConnectionOptions {
   transport: TransportName;
+  /** The socket path ('' for nats). */
   socket: string;
+  /** nats only: the NATS server and the subject. */
+  natsUrl: string;
+  subject: string;
   codec: ClientCodec;
   timeoutMs: number;
   retries: number;
@@ -97,10 +103,21 @@ function connectionOptions(
   socketSource: string | undefined,
 ): ConnectionOptions {
   const { socket, transport } = values;
+  if (transport === 'nats' && values.codec === 'cstring') {
+    throw new UsageError("--codec cstring: the seed's records never travel over NATS (use json)");
+  }
   return {
     transport,
-    socket:
-      socket === undefined ? defaultSocketPath(transport) : socketPath(socket, socketSource ?? '--socket'),
+    socket: !isSocketTransport(transport)
+      ? ''
+      : socket === undefined
+        ? defaultSocketPath(transport)
+        : socketPath(socket, socketSource ?? '--socket'),
+    natsUrl: natsValue('--nats-url', () => validateNatsUrl(values.natsUrl)),
+    subject:
+      values.subject === undefined
+        ? natsValue('--service', () => subjectForService(values.service))
+        : natsValue('--subject', () => validateSubject(values.subject!)),
     codec: values.codec,
     timeoutMs: values.timeoutMs,
     retries: values.retries,
@@ -109,6 +126,15 @@ function connectionOptions(
     serverTrust: serverTrust(values.serverUids, values.serverGids),
     json: values.json,
   };
+}
+
+/** A NATS URL or subject the transport refuses, told as the flag's usage error. */
+function natsValue(source: string, check: () => string): string {
+  try {
+    return check();
+  } catch (error) {
+    throw new UsageError(`${source}: ${(error as Error).message}`);
+  }
 }
 
 function requireJsonCodec(name: CommandName, connection: ConnectionOptions): void {

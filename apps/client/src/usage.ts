@@ -88,7 +88,8 @@ export function mainUsage(): string {
   return `Usage: udsipc-client <command> [options]
        udsipc-client --help | --version
 
-Talks to a udsipc server (or the seed's C servers, with --codec cstring) over a UNIX socket.
+Talks to a udsipc server (or the seed's C servers, with --codec cstring) over a UNIX socket,
+or over NATS with --transport nats.
 
 Commands:
 ${lines.join('\n')}

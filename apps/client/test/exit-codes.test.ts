@@ -64,7 +64,7 @@ describe('usage', () => {
     [['send', 'a', '--retries', '1e3'], /^udsipc-client: --retries must be an integer/],
     [
       ['send', 'a', '--transport', 'udp'],
-      /^udsipc-client: --transport must be one of dgram, stream, got "udp"$/,
+      /^udsipc-client: --transport must be one of dgram, stream, nats, got "udp"$/,
     ],
     [['send', 'a', '--codec', 'auto'], /^udsipc-client: --codec must be one of json, cstring, got "auto"$/],
     [

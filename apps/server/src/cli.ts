@@ -44,6 +44,8 @@ async function serve(invocation: Extract<Invocation, { action: 'run' }>): Promis
       socket: activation && !config.socketGiven ? undefined : config.socket,
       ...(activation ? { listenFd: activation.fd } : {}),
       codec: config.codec,
+      natsUrl: config.natsUrl,
+      subject: config.subject,
       mode: config.mode,
       version: VERSION,
       maxConnections: config.maxConnections,

@@ -8,13 +8,22 @@ import {
   switchOption,
   valueOption,
 } from '@udsipc/cli-options';
-import { formatMode, SERVER_DEFAULTS } from '@udsipc/node';
+import {
+  DEFAULT_NATS_URL,
+  DEFAULT_SERVICE,
+  formatMode,
+  SERVER_DEFAULTS,
+  subjectForService,
+  validateNatsUrl,
+  validateSubject,
+} from '@udsipc/node';
 import {
   CODEC_NAMES,
   type CodecName,
   DEFAULT_DATAGRAM_SOCKET_PATH,
   DEFAULT_STREAM_SOCKET_PATH,
   defaultSocketPath,
+  isSocketTransport,
   MAX_SOCKET_PATH_BYTES,
   socketModeSchema,
   TRANSPORT_NAMES,
@@ -31,8 +40,11 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface ServerConfig {
   transport: TransportName;
-  /** Absolute, validated socket path. */
+  /** Absolute, validated socket path ('' for nats, which has none). */
   socket: string;
+  /** nats only: the NATS server and the subject served (in the queue group `udsipc`). */
+  natsUrl: string;
+  subject: string;
   /** Whether --socket or UDSIPC_SOCKET set it (an activated socket is then checked against it). */
   socketGiven: boolean;
   codec: CodecName;
@@ -70,7 +82,31 @@ export const SERVER_OPTIONS = {
     metavar: TRANSPORT_NAMES.join('|'),
     schema: z.enum(TRANSPORT_NAMES),
     default: SERVER_DEFAULTS.transport,
-    help: 'socket type: datagram (SOCK_DGRAM) or stream (SOCK_STREAM)',
+    help: 'socket type: datagram (SOCK_DGRAM) or stream (SOCK_STREAM),\nor nats: a NATS subject, past this host',
+  }),
+  natsUrl: valueOption({
+    flag: '--nats-url',
+    env: 'UDSIPC_NATS_URL',
+    metavar: 'URL',
+    schema: z.string().min(1, 'must not be empty'),
+    default: DEFAULT_NATS_URL,
+    help: 'nats only: the NATS server',
+  }),
+  service: valueOption({
+    flag: '--service',
+    env: 'UDSIPC_SERVICE',
+    metavar: 'NAME',
+    schema: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'),
+    default: DEFAULT_SERVICE,
+    help: 'nats only: the service name the default subject is made from',
+  }),
+  subject: valueOption({
+    flag: '--subject',
+    env: 'UDSIPC_SUBJECT',
+    metavar: 'SUBJECT',
+    schema: z.string().min(1, 'must not be empty'),
+    defaultNote: 'udsipc.<service>.rpc',
+    help: 'nats only: the subject requests are sent to; servers of one subject share the load',
   }),
   socket: valueOption({
     flag: '--socket',
@@ -150,6 +186,15 @@ export const SERVER_OPTIONS = {
   version: switchOption({ flag: '--version', short: 'V', help: 'print the version and exit' }),
 };
 
+/** A value only a transport can check (a NATS URL or subject), its refusal told as the flag's. */
+function checked<T>(source: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new ConfigError('INVALID_VALUE', `${source}: ${(error as Error).message}`, source);
+  }
+}
+
 /** Ours, with the same code and source; a mistake in the command line itself points at --help. */
 function configError(error: unknown): unknown {
   if (!(error instanceof OptionError)) return error;
@@ -172,13 +217,22 @@ export function parseConfig(
     if (line.switches.has('help')) return { action: 'help' };
     if (line.switches.has('version')) return { action: 'version' };
     const { values } = resolveOptions(SERVER_OPTIONS, line, env);
-    const socket = resolve(cwd, values.socket ?? defaultSocketPath(values.transport));
-    validateSocketPath(socket);
+    const { transport } = values;
+    const socket = isSocketTransport(transport)
+      ? validateSocketPath(resolve(cwd, values.socket ?? defaultSocketPath(transport)))
+      : '';
+    const natsUrl = checked('--nats-url', () => validateNatsUrl(values.natsUrl));
+    const subject =
+      values.subject === undefined
+        ? checked('--service', () => subjectForService(values.service))
+        : checked('--subject', () => validateSubject(values.subject!));
     return {
       action: 'run',
       config: {
-        transport: values.transport,
+        transport,
         socket,
+        natsUrl,
+        subject,
         socketGiven: values.socket !== undefined,
         codec: values.codec,
         mode: values.mode,

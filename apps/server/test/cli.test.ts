@@ -90,7 +90,11 @@ describe('usage', () => {
     const longPath = `/tmp/${'x'.repeat(120)}.sock`;
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [['--bogus'], {}, /^udsipc-server: Unknown option '--bogus' \(see --help\)$/],
-      [['--transport', 'tcp'], {}, /^udsipc-server: --transport must be one of dgram, stream, got "tcp"$/],
+      [
+        ['--transport', 'tcp'],
+        {},
+        /^udsipc-server: --transport must be one of dgram, stream, nats, got "tcp"$/,
+      ],
       [['--mode', '0999'], {}, /^udsipc-server: --mode must be an octal mode like 0600/],
       [['--mode', '0400'], {}, /^udsipc-server: --mode must give the owner read and write/],
       [
@@ -105,7 +109,7 @@ describe('usage', () => {
       [
         [],
         { UDSIPC_TRANSPORT: 'udp' },
-        /^udsipc-server: UDSIPC_TRANSPORT must be one of dgram, stream, got "udp"$/,
+        /^udsipc-server: UDSIPC_TRANSPORT must be one of dgram, stream, nats, got "udp"$/,
       ],
       [[], { UDSIPC_LOG_FORMAT: 'xml' }, /^udsipc-server: UDSIPC_LOG_FORMAT must be one of pretty, json/],
       [[], { UDSIPC_IDLE_TIMEOUT: '0' }, /^udsipc-server: UDSIPC_IDLE_TIMEOUT must be at least 1, got "0"$/],

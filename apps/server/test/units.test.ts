@@ -13,6 +13,8 @@ describe('parseConfig', () => {
         transport: 'dgram',
         socket: '/tmp/ipc_udp_server.sock',
         socketGiven: false,
+        natsUrl: 'nats://127.0.0.1:4222',
+        subject: 'udsipc.udsipc.rpc',
         codec: 'auto',
         mode: 0o600,
         logLevel: 'info',
@@ -21,6 +23,31 @@ describe('parseConfig', () => {
         idleTimeoutMs: 10_000,
       },
     });
+  });
+
+  it('takes a NATS URL and a subject for nats (the subject from --service unless given), and refuses a wildcard', () => {
+    expect(
+      parseConfig(['--transport', 'nats', '--service', 'orders'], {
+        UDSIPC_NATS_URL: 'nats://10.0.0.5:4222',
+      }),
+    ).toMatchObject({
+      action: 'run',
+      config: {
+        transport: 'nats',
+        socket: '',
+        natsUrl: 'nats://10.0.0.5:4222',
+        subject: 'udsipc.orders.rpc',
+      },
+    });
+    expect(parseConfig(['--transport', 'nats', '--subject', 'a.b'], {})).toMatchObject({
+      config: { subject: 'a.b' },
+    });
+    expect(() => parseConfig(['--transport', 'nats', '--subject', 'a.*'], {})).toThrow(
+      expect.objectContaining({ code: 'INVALID_VALUE', source: '--subject' }),
+    );
+    expect(() => parseConfig(['--transport', 'nats', '--nats-url', 'http://x'], {})).toThrow(
+      expect.objectContaining({ code: 'INVALID_VALUE', source: '--nats-url' }),
+    );
   });
 
   it('takes the stream seed path for stream, and a flag over its variable over the default', () => {

@@ -1,10 +1,17 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { connectClient, REQUEST_DEFAULTS, type RpcClient, runEchoBench, warmupCount } from '@udsipc/node';
-import type { BuiltinMessages } from '@udsipc/protocol';
+import {
+  type ConnectOptions,
+  connectClient,
+  REQUEST_DEFAULTS,
+  type RpcClient,
+  runEchoBench,
+  warmupCount,
+} from '@udsipc/node';
+import type { BuiltinMessages, TransportName } from '@udsipc/protocol';
 import { cpuTicksOf } from '../cpu-ticks.js';
 import { timeIsUp } from '../phase-end.js';
-import type { ClientSpec, PhaseResult, PhaseSpec, SocketKind } from '../plan.js';
+import type { ClientSpec, NatsTarget, PhaseResult, PhaseSpec, SocketKind } from '../plan.js';
 import { latencyPercentiles } from '../stats.js';
 import { attachingClient } from './attaching-client.js';
 
@@ -34,6 +41,23 @@ export function udsipcServerArgs(
     'json',
     '--log-level',
     logLevel,
+  ];
+}
+
+/** udsipc-server over NATS, as the bench runs it: the same binary and log settings. */
+export function udsipcNatsServerArgs(target: NatsTarget): string[] {
+  return [
+    SERVER_CLI,
+    '--transport',
+    'nats',
+    '--nats-url',
+    target.url,
+    '--subject',
+    target.subject,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
   ];
 }
 
@@ -87,17 +111,22 @@ function phaseSignal(client: EchoClient, phase: PhaseSpec): { signal: AbortSigna
   return { signal: controller.signal, dispose: () => clearTimeout(timer) };
 }
 
+/** Where the client meets its server: a socket path, or a NATS server and subject. */
+function endpointOf(transport: TransportName, spec: ClientSpec): ConnectOptions<BuiltinMessages> {
+  if (transport !== 'nats') return { transport, path: spec.socket, replyDirectory: spec.replyDir };
+  if (!spec.nats) throw new Error('udsipc-nats client: no NATS target in its spec');
+  return { transport, natsUrl: spec.nats.url, subject: spec.nats.subject };
+}
+
 /**
  * The udsipc client side: one RpcClient (as `udsipc-client bench` opens it: json, its default
  * time-out and retries) and, per phase, udsipc-client's exported runner `runEchoBench`, stopped by
  * count or when its time is up (its AbortSignal). An attachment payload is empty text plus `size`
  * bytes of attachment (attaching-client.ts).
  */
-export async function runUdsipcClient(kind: SocketKind, spec: ClientSpec): Promise<PhaseResult[]> {
+export async function runUdsipcClient(transport: TransportName, spec: ClientSpec): Promise<PhaseResult[]> {
   const connected = await connectClient({
-    transport: kind,
-    path: spec.socket,
-    replyDirectory: spec.replyDir,
+    ...endpointOf(transport, spec),
     timeoutMs: REQUEST_DEFAULTS.timeoutMs,
     retries: REQUEST_DEFAULTS.retries,
   });

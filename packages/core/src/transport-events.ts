@@ -4,7 +4,10 @@ export type TransportEvent =
   | { type: 'framing-error'; peer: string; message: string }
   | { type: 'idle-timeout'; peer: string; pendingBytes: number }
   | { type: 'socket-error'; peer: string; code: string }
-  | { type: 'unbound-sender' };
+  | { type: 'unbound-sender' }
+  /** A broker transport (NATS) lost its link, and got it back (it reconnects by itself). */
+  | { type: 'link-down'; url: string }
+  | { type: 'link-up'; url: string };
 
 export type TransportEventListener = (event: TransportEvent) => void;
 

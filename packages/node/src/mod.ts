@@ -25,6 +25,13 @@ export {
   TransportError,
 } from '@udsipc/core';
 export { AttachmentSchema, builtinMessages, defineMessage } from '@udsipc/protocol';
+export {
+  DEFAULT_NATS_URL,
+  DEFAULT_SERVICE,
+  subjectForService,
+  validateNatsUrl,
+  validateSubject,
+} from '@udsipc/transport-nats';
 export { elapsedUs, type LatencySummary, percentile, summarizeLatencies } from './client/percentiles.js';
 export {
   type EchoBenchOptions,

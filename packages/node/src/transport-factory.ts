@@ -21,12 +21,32 @@ import {
   DatagramServerTransport,
 } from '@udsipc/transport-dgram';
 import {
+  DEFAULT_SERVICE,
+  NatsClientTransport,
+  NatsServerTransport,
+  subjectForService,
+} from '@udsipc/transport-nats';
+import {
   StreamClientTransport,
   type StreamServerSettings,
   StreamServerTransport,
 } from '@udsipc/transport-stream';
 
-export type ServerTransportConfig = {
+/** Where a NATS-mode server or client meets the others. */
+export interface NatsSettings {
+  /** The NATS server (default nats://127.0.0.1:4222). */
+  natsUrl?: string | undefined;
+  /** The subject requests go to (default `udsipc.<service>.rpc`). */
+  subject?: string | undefined;
+  /** The service name the default subject is made from (default `udsipc`). */
+  service?: string | undefined;
+}
+
+function natsSubject(settings: NatsSettings): string {
+  return settings.subject ?? subjectForService(settings.service ?? DEFAULT_SERVICE);
+}
+
+export type ServerTransportConfig = NatsSettings & {
   transport: TransportName;
   /** Where to bind; with `listenFd`, where the adopted socket must be bound (unset: wherever it is). */
   path?: string | undefined;
@@ -39,28 +59,43 @@ export type ServerTransportConfig = {
 
 /** One flag picks the adapter; everything above it is the same. */
 export function createServerTransport(config: ServerTransportConfig): ServerTransport {
-  const { listenFd, ...settings } = config;
+  const { listenFd, transport, ...settings } = config;
   const codec = config.codec ?? 'auto';
+  if (transport === 'nats') {
+    return new NatsServerTransport({
+      ...(config.natsUrl === undefined ? {} : { url: config.natsUrl }),
+      subject: natsSubject(config),
+      codec,
+      ...(config.maxFrameBytes === undefined ? {} : { maxFrameBytes: config.maxFrameBytes }),
+      ...(config.onEvent === undefined ? {} : { onEvent: config.onEvent }),
+    });
+  }
   const options =
     listenFd === undefined
-      ? { ...settings, codec, path: validateSocketPath(config.path ?? defaultSocketPath(config.transport)) }
+      ? { ...settings, codec, path: validateSocketPath(config.path ?? defaultSocketPath(transport)) }
       : {
           ...settings,
           codec,
           listenFd,
           path: config.path === undefined ? undefined : validateSocketPath(config.path),
         };
-  return config.transport === 'stream'
-    ? new StreamServerTransport(options)
-    : new DatagramServerTransport(options);
+  return transport === 'stream' ? new StreamServerTransport(options) : new DatagramServerTransport(options);
 }
 
-export type ClientTransportConfig = { transport: TransportName; path?: string; wire?: WireFormat } & Omit<
-  DatagramClientOptions,
-  'path' | 'wire'
->;
+export type ClientTransportConfig = NatsSettings & {
+  transport: TransportName;
+  path?: string;
+  wire?: WireFormat;
+} & Omit<DatagramClientOptions, 'path' | 'wire'>;
 
 export function createClientTransport(config: ClientTransportConfig): ClientTransport {
+  if (config.transport === 'nats') {
+    return new NatsClientTransport({
+      ...(config.natsUrl === undefined ? {} : { url: config.natsUrl }),
+      subject: natsSubject(config),
+      ...(config.maxFrameBytes === undefined ? {} : { maxFrameBytes: config.maxFrameBytes }),
+    });
+  }
   const path = validateSocketPath(config.path ?? defaultSocketPath(config.transport));
   const options = { ...config, path, wire: config.wire ?? 'json' };
   return config.transport === 'stream'

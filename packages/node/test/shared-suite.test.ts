@@ -13,7 +13,13 @@ import {
   type TransportName,
 } from '@udsipc/protocol';
 import { DatagramClientTransport, DatagramSocket } from '@udsipc/transport-dgram';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createInbox, connect as natsConnect } from 'nats';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type NatsServer,
+  natsServerUnavailable,
+  startNatsServer,
+} from '../../../scripts/test-support/nats-server.mjs';
 import {
   connectClient,
   createServerTransport,
@@ -32,19 +38,37 @@ import {
   stopServer,
 } from './helpers.js';
 
-const transports: TransportName[] = ['dgram', 'stream'];
+const natsMissing = natsServerUnavailable();
+if (natsMissing) console.log(`SKIPPED: shared behaviour over nats: ${natsMissing}`);
+const transports: TransportName[] = ['dgram', 'stream', ...(natsMissing ? [] : (['nats'] as const))];
 
 describe.each(transports)('shared behaviour over %s', (transport) => {
   let dir: string;
   let cleanup: () => void;
+  /** The socket path, or over NATS the subject (one per test). */
   let path: string;
   const servers: ServerProcess[] = [];
   const clients: RpcClient[] = [];
+  /** What only a socket has (a file, a mode, a path length) is not asked of NATS. */
+  const onSockets = it.runIf(transport !== 'nats');
+  let nats: NatsServer | undefined;
+  let natsDir: { dir: string; cleanup: () => void } | undefined;
+
+  beforeAll(async () => {
+    if (transport !== 'nats') return;
+    natsDir = makeTempDir();
+    nats = await startNatsServer(natsDir.dir);
+  });
+  afterAll(async () => {
+    await nats?.stop();
+    natsDir?.cleanup();
+  });
 
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
     chmodSync(dir, 0o700);
-    path = join(dir, 'server.sock');
+    path =
+      transport === 'nats' ? `udsipc.test.${Math.random().toString(36).slice(2)}` : join(dir, 'server.sock');
   });
 
   afterEach(async () => {
@@ -54,13 +78,19 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
   });
 
   async function server(log = ''): Promise<ServerProcess> {
-    const started = await startServer(transport, path, log);
+    const started = await startServer(transport, path, log, 'auto', nats ? { NATS_URL: nats.url } : {});
     servers.push(started);
     return started;
   }
 
   async function client(options: { timeoutMs?: number; retries?: number } = {}): Promise<RpcClient> {
-    const opened = await connectClient({ transport, path, replyDirectory: join(dir, 'replies'), ...options });
+    const opened = await connectClient({
+      transport,
+      path,
+      replyDirectory: join(dir, 'replies'),
+      ...(nats ? { natsUrl: nats.url, subject: path } : {}),
+      ...options,
+    });
     clients.push(opened as RpcClient);
     return opened as RpcClient;
   }
@@ -80,7 +110,7 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     });
   });
 
-  it('creates the socket file with mode 0600 and removes it on SIGTERM', async () => {
+  onSockets('creates the socket file with mode 0600 and removes it on SIGTERM', async () => {
     const s = await server();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(await stopServer(s)).toBe(0);
@@ -106,7 +136,12 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
   it('refuses an oversize request before sending it', async () => {
     await server();
     const c = await client();
-    const limit = transport === 'dgram' ? MAX_DATAGRAM_BYTES : DEFAULT_MAX_FRAME_BYTES;
+    const limit =
+      transport === 'dgram'
+        ? MAX_DATAGRAM_BYTES
+        : transport === 'nats'
+          ? NATS_MAX_PAYLOAD
+          : DEFAULT_MAX_FRAME_BYTES;
     const error = await c.request('echo', { text: 'x'.repeat(limit) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).code).toBe('TOO_LARGE');
@@ -114,7 +149,7 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     await expect(c.request('echo', { text: 'still fine' })).resolves.toEqual({ text: 'still fine' });
   });
 
-  it('replaces a stale socket file left by a killed server', async () => {
+  onSockets('replaces a stale socket file left by a killed server', async () => {
     const first = await server();
     await stopServer(first, 'SIGKILL');
     expect(lstatSync(path).isSocket()).toBe(true);
@@ -123,7 +158,7 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     await expect(c.request('echo', { text: 'after stale' })).resolves.toEqual({ text: 'after stale' });
   });
 
-  it('does not steal a live socket: a second server exits and the first keeps serving', async () => {
+  onSockets('does not steal a live socket: a second server exits and the first keeps serving', async () => {
     await server();
     const refused = await startServerExpectingFailure(transport, path);
     expect(refused.code).toBe(1);
@@ -134,7 +169,7 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     });
   });
 
-  it('refuses a symlink, a regular file, a missing directory and an unsafe directory', async () => {
+  onSockets('refuses a symlink, a regular file, a missing directory and an unsafe directory', async () => {
     const target = join(dir, 'elsewhere.sock');
     symlinkSync(target, path);
     expect((await startServerExpectingFailure(transport, path)).stderr).toContain('PATH_IS_SYMLINK');
@@ -152,7 +187,7 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     );
   });
 
-  it('rejects a path longer than 107 bytes', () => {
+  onSockets('rejects a path longer than 107 bytes', () => {
     const long = `/tmp/${'p'.repeat(103)}`;
     expect(() => createServerTransport({ transport, path: long })).toThrow(/108 bytes/);
     try {
@@ -316,11 +351,17 @@ describe.each(transports)('shared behaviour over %s', (transport) => {
     const good = await client();
     const goodLoad = runLoad(good, 200, 4, 1);
     const codes =
-      transport === 'dgram' ? await garbageOverDatagram(path, dir) : await garbageOverStream(path);
+      transport === 'dgram'
+        ? await garbageOverDatagram(path, dir)
+        : transport === 'nats'
+          ? await garbageOverNats(nats!.url, path)
+          : await garbageOverStream(path);
     expect(codes).toEqual(['MALFORMED', 'BAD_VERSION', 'UNKNOWN_TYPE', 'INVALID_PAYLOAD']);
     const texts = await goodLoad;
     expect(texts).toHaveLength(200);
-    if (transport === 'stream') {
+    if (transport === 'nats') {
+      // Over the NATS server's max_payload, NATS itself refuses it; nothing reaches the server.
+    } else if (transport === 'stream') {
       // A header announcing more than the limit closes that connection at once.
       const socket = netConnect(path);
       await new Promise((resolve) => socket.once('connect', resolve));
@@ -366,6 +407,28 @@ async function garbageOverDatagram(serverPath: string, dir: string, frames = gar
     const decoded = decodeJsonReply(reply, { maxBytes: 70_000 });
     return decoded.ok ? 'ok' : decoded.error.code;
   });
+}
+
+/** NATS's default max_payload, which the nats-server of the tests keeps. */
+const NATS_MAX_PAYLOAD = 1024 * 1024;
+
+/** The same garbage published raw to the subject, each with a reply subject, answers read in order. */
+async function garbageOverNats(url: string, subject: string): Promise<string[]> {
+  const connection = await natsConnect({ servers: url });
+  const inbox = createInbox();
+  const codes: string[] = [];
+  connection.subscribe(inbox, {
+    callback: (_error, message) => {
+      const reply = decodeJsonReply(message.data, { maxBytes: NATS_MAX_PAYLOAD });
+      codes.push(reply.ok ? 'ok' : reply.error.code);
+    },
+  });
+  for (const [index, frame] of garbage.entries()) {
+    connection.publish(subject, frame, { reply: inbox });
+    await untilLength(codes, index + 1);
+  }
+  await connection.close();
+  return codes;
 }
 
 async function garbageOverStream(serverPath: string): Promise<string[]> {

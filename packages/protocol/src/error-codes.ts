@@ -188,6 +188,18 @@ export const ERROR_CODES = {
     meaning:
       "a send queue is full: a peer's oldest queued reply is dropped, or a client's frame waits for a resend",
   },
+  BROKER_UNREACHABLE: {
+    layer: 'transport',
+    failure: 'runtime',
+    meaning:
+      'the NATS server cannot be reached (a server cannot start; a client waits and resends, as for a server that is down)',
+  },
+  NO_RESPONDERS: {
+    layer: 'transport',
+    failure: 'runtime',
+    meaning:
+      'NATS says no udsipc server is subscribed to the subject right now (one restarting, or none started); the client resends',
+  },
   EVENT_DROPPED: {
     layer: 'transport',
     failure: 'runtime',

@@ -51,7 +51,7 @@ export const CancelReplySchema = z.object({ cancelled: z.boolean() });
 
 export const StatsRequestSchema = z.object({});
 export const StatsReplySchema = z.object({
-  transport: z.enum(['dgram', 'stream']),
+  transport: z.enum(['dgram', 'stream', 'nats']),
   codec: z.enum(['auto', 'json', 'cstring']),
   uptimeMs: z.number().nonnegative(),
   /** Requests decoded, including resends. */

@@ -7,10 +7,18 @@ import { MAX_SOCKET_PATH_BYTES } from './limits.js';
 export const DEFAULT_STREAM_SOCKET_PATH = '/tmp/ipc_tcp_server.sock';
 export const DEFAULT_DATAGRAM_SOCKET_PATH = '/tmp/ipc_udp_server.sock';
 
-export const TRANSPORT_NAMES = ['dgram', 'stream'] as const;
+/** Every transport: the two socket modes, and NATS past one host. */
+export const TRANSPORT_NAMES = ['dgram', 'stream', 'nats'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
+/** The transports on a UNIX socket, which have a socket path. */
+export const SOCKET_TRANSPORT_NAMES = ['dgram', 'stream'] as const;
+export type SocketTransportName = (typeof SOCKET_TRANSPORT_NAMES)[number];
 
-export function defaultSocketPath(transport: TransportName): string {
+export function isSocketTransport(transport: TransportName): transport is SocketTransportName {
+  return transport !== 'nats';
+}
+
+export function defaultSocketPath(transport: SocketTransportName): string {
   return transport === 'stream' ? DEFAULT_STREAM_SOCKET_PATH : DEFAULT_DATAGRAM_SOCKET_PATH;
 }
 

@@ -66,6 +66,8 @@ const CODES_BY_CLASS: Record<string, { layers: ErrorLayer[]; codes: string[] }> 
       'INVALID_OPTION',
       'QUEUE_FULL',
       'EVENT_DROPPED',
+      'BROKER_UNREACHABLE',
+      'NO_RESPONDERS',
       'PEER_CLOSED',
       'UNBOUND_PEER',
     ],

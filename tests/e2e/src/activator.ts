@@ -3,7 +3,7 @@
 // server the way systemd does: the socket at descriptor 3, LISTEN_FDS=1, LISTEN_FDNAMES, and
 // LISTEN_PID set to the server's own pid (a shell sets it to $$, then execs the server in place).
 import { chmodSync } from 'node:fs';
-import type { TransportName } from '@udsipc/protocol';
+import type { SocketTransportName as TransportName } from '@udsipc/protocol';
 import { closeDescriptor, openBoundSocket } from '@udsipc/sys';
 import { spawnProcess } from '../../../scripts/test-support/process.mjs';
 import { SERVER_CLI } from './daemons.js';

@@ -1,16 +1,20 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { natsServerUnavailable } from '../../../scripts/test-support/nats-server.mjs';
 import { node, stop, waitForOutput } from '../src/daemons.js';
+
+const natsMissing = natsServerUnavailable();
+if (natsMissing) console.log(`SKIPPED: the demo over nats: ${natsMissing}`);
 
 const DEMO = join(import.meta.dirname, '..', '..', '..', 'scripts', 'demo.mjs');
 
 describe('the demo (pnpm demo)', () => {
-  it.each(['dgram', 'stream'])(
+  it.each(['dgram', 'stream', ...(natsMissing ? [] : ['nats'])])(
     'shows a %s exchange and leaves no socket file when the client is done',
     async (transport) => {
       const demo = node(DEMO, ['--transport', transport, '--interval', '50', '--count', '3']);
       expect(await demo.exited, demo.stderr()).toBe(0);
-      const label = transport === 'dgram' ? 'UDP' : 'TCP';
+      const label = { dgram: 'UDP', stream: 'TCP', nats: 'NATS' }[transport];
       expect(
         demo
           .stdout()

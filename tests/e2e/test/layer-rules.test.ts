@@ -2,9 +2,10 @@
 // workspace (src and tests), import by import, so a forbidden one is reported with its file and line.
 //
 // The layers, bottom up: @udsipc/protocol (the wire contract) <- @udsipc/core (request/reply over a
-// transport interface, no socket code) <- the adapters @udsipc/transport-stream and
+// transport interface, no socket code) <- the adapters @udsipc/transport-stream,
 // @udsipc/transport-dgram (one socket library each, built on the core's `./transport` subpath and
-// @udsipc/sys, the system calls Node lacks, only)
+// @udsipc/sys, the system calls Node lacks, only) and @udsipc/transport-nats (nats.js, on the
+// core's `./transport` subpath only)
 // <- @udsipc/node (the assembly) <- the daemons apps/server and apps/client, the bench and the
 // end-to-end tests, which use the packages' public barrels only.
 //
@@ -51,6 +52,7 @@ const PUBLIC_BARRELS = [
   '@udsipc/core',
   '@udsipc/transport-stream',
   '@udsipc/transport-dgram',
+  '@udsipc/transport-nats',
   '@udsipc/node',
   '@udsipc/cli-options',
   '@udsipc/sys',
@@ -106,9 +108,22 @@ const LAYERS: Record<string, LayerRule> = {
     srcForbids: ['node:net'],
     testsForbid: [],
   },
+  '@udsipc/transport-nats': {
+    layer: "the NATS adapter (nats.js), built on the core's ./transport subpath only",
+    src: ['@udsipc/protocol', '@udsipc/core/transport'],
+    tests: ['@udsipc/core'],
+    srcForbids: SOCKET_CODE,
+    testsForbid: [],
+  },
   '@udsipc/node': {
-    layer: "the assembly of the core's public API and both adapters; the adapters own the sockets",
-    src: ['@udsipc/protocol', '@udsipc/core', '@udsipc/transport-stream', '@udsipc/transport-dgram'],
+    layer: "the assembly of the core's public API and the adapters; the adapters own the sockets",
+    src: [
+      '@udsipc/protocol',
+      '@udsipc/core',
+      '@udsipc/transport-stream',
+      '@udsipc/transport-dgram',
+      '@udsipc/transport-nats',
+    ],
     tests: [],
     srcForbids: SOCKET_CODE,
     testsForbid: [],

@@ -69,6 +69,7 @@ describe('the package.json of every publishable package', () => {
         'packages/node',
         'packages/protocol',
         'packages/transport-dgram',
+        'packages/transport-nats',
         'packages/transport-stream',
       ]),
     );

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import {
   DEFAULT_DATAGRAM_SOCKET_PATH,
   DEFAULT_STREAM_SOCKET_PATH,
+  type SocketTransportName,
   type TransportName,
 } from '@udsipc/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { buildSeedPrograms, type SeedBuild } from '../src/seed.js';
 const seed: SeedBuild = buildSeedPrograms();
 if (!seed.ok) console.log(`SKIPPED: seed interop: ${seed.reason}`);
 
-const seedPaths: Record<TransportName, { server: string; client: string; label: string }> = {
+const seedPaths: Record<SocketTransportName, { server: string; client: string; label: string }> = {
   dgram: { server: DEFAULT_DATAGRAM_SOCKET_PATH, client: '/tmp/ipc_udp_client.sock', label: 'udp' },
   stream: { server: DEFAULT_STREAM_SOCKET_PATH, client: '/tmp/ipc_tcp_client.sock', label: 'tcp' },
 };

@@ -9,7 +9,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RpcClient } from '@udsipc/core';
 import { connectClient } from '@udsipc/node';
-import type { TransportName } from '@udsipc/protocol';
+import type { SocketTransportName as TransportName } from '@udsipc/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Activator, activator } from '../src/activator.js';
 import { HANG_GUARD_MS, MIGRATE_CLI, node, type Running, SERVER_CLI, sleep, stop } from '../src/daemons.js';

@@ -9,9 +9,9 @@ import { type CommandContext, EXIT_OK, EXIT_REQUEST_FAILED } from './context.js'
 
 type RunCommand = Extract<Command, { name: 'run' }>;
 
-/** The seed client's own words, with its name for the socket type. */
+/** The seed client's own words, with its name for the socket type (and NATS's own). */
 function seedLabel(transport: RunCommand['connection']['transport']): string {
-  return transport === 'stream' ? 'TCP' : 'UDP';
+  return transport === 'stream' ? 'TCP' : transport === 'nats' ? 'NATS' : 'UDP';
 }
 
 interface Reporter {

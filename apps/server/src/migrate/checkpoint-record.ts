@@ -9,6 +9,9 @@ export const CheckpointRecordSchema = z.object({
   pid: z.number().int().positive(),
   transport: z.enum(TRANSPORT_NAMES),
   socket: z.string(),
+  /** nats only: where the restored server reconnects, for the first ping after restore. */
+  natsUrl: z.string().optional(),
+  subject: z.string().optional(),
   codec: z.enum(CODEC_NAMES),
   /** The server was quiesced and must be resumed after restore (false in checkpoints of older versions, whose datagram servers were not). */
   quiesced: z.boolean(),

@@ -9,6 +9,7 @@ import {
   type ProcessInfo,
   readProcessInfo,
   socketsOnPathHeldBy,
+  tcpSocketsHeldBy,
   udsipcServerArguments,
 } from './process-info.js';
 
@@ -69,19 +70,22 @@ export async function dumpServer(
 
   const unreachableSince = Date.now();
   process.kill(pid, QUIESCE_SIGNAL);
-  const idle = await waitUntil(() => socketsOnPathHeldBy(pid, config.socket) === 0, quiesceTimeoutMs);
+  // Quiesced, a socket-mode server holds no socket on its path, and a NATS-mode server no TCP
+  // connection at all (it closed its link to NATS; it connects again when resumed).
+  const nats = config.transport === 'nats';
+  const held = () => (nats ? tcpSocketsHeldBy(pid) : socketsOnPathHeldBy(pid, config.socket));
+  const idle = await waitUntil(() => held() === 0, quiesceTimeoutMs);
   if (!idle) {
     process.kill(pid, QUIESCE_SIGNAL);
-    throw new MigrateError(
-      'QUIESCE_TIMEOUT',
-      `pid ${pid} still holds sockets on ${config.socket} after ${quiesceTimeoutMs} ms`,
-    );
+    const what = nats ? `a TCP connection (to ${config.natsUrl})` : `sockets on ${config.socket}`;
+    throw new MigrateError('QUIESCE_TIMEOUT', `pid ${pid} still holds ${what} after ${quiesceTimeoutMs} ms`);
   }
   const quiesceMs = Date.now() - unreachableSince;
   writeCheckpointRecord(directory, {
     pid,
     transport: config.transport,
     socket: config.socket,
+    ...(nats ? { natsUrl: config.natsUrl, subject: config.subject } : {}),
     codec: config.codec,
     quiesced: true,
     shellJob: !info.sessionLeader,

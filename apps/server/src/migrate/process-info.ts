@@ -69,18 +69,14 @@ export function udsipcServerArguments(info: ProcessInfo): string[] {
   return info.argv.slice(scriptIndex + 1);
 }
 
-/**
- * Sockets the process holds on `socketPath`: a stream listener and every connection it accepted
- * (they carry the listener's path), or the bound datagram socket. A quiesced server holds none.
- * Other sockets are not counted.
- */
-export function socketsOnPathHeldBy(pid: number, socketPath: string): number {
+/** The inodes of the sockets `pid` holds open. */
+function socketInodesOf(pid: number): Set<string> {
   const held = new Set<string>();
   let fds: string[] = [];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return 0;
+    return held;
   }
   for (const fd of fds) {
     try {
@@ -91,6 +87,38 @@ export function socketsOnPathHeldBy(pid: number, socketPath: string): number {
       // Closed while we looked.
     }
   }
+  return held;
+}
+
+/**
+ * TCP sockets `pid` holds, in any state (a NATS-mode server quiesced for a checkpoint holds none:
+ * criu refuses an established TCP connection unless told --tcp-established).
+ */
+export function tcpSocketsHeldBy(pid: number): number {
+  const held = socketInodesOf(pid);
+  let count = 0;
+  for (const table of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+    for (const line of text.split('\n').slice(1)) {
+      if (held.has(line.trim().split(/\s+/)[9] ?? '')) count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Sockets the process holds on `socketPath`: a stream listener and every connection it accepted
+ * (they carry the listener's path), or the bound datagram socket. A quiesced server holds none.
+ * Other sockets are not counted.
+ */
+export function socketsOnPathHeldBy(pid: number, socketPath: string): number {
+  const held = socketInodesOf(pid);
   if (held.size === 0) return 0;
   let count = 0;
   // /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path.

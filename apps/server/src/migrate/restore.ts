@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connectClient } from '@udsipc/node';
 import { QUIESCE_SIGNAL } from '../quiesce-toggle.js';
-import { readCheckpointRecord } from './checkpoint-record.js';
+import { type CheckpointRecord, readCheckpointRecord } from './checkpoint-record.js';
 import { assertCriuWorks, criuLogTail, runCriu } from './criu.js';
 import { MigrateError } from './migrate-error.js';
 import { isAlive } from './process-info.js';
@@ -51,10 +51,11 @@ async function restoreWithRetry(directory: string, pid: number, shellJob: boolea
 }
 
 /** Pings until the restored server answers; the time of that first reply ends the pause. */
-async function firstReply(transport: 'dgram' | 'stream', socket: string, timeoutMs: number): Promise<number> {
+async function firstReply(record: CheckpointRecord, timeoutMs: number): Promise<number> {
+  const { transport, socket } = record;
   const client = await connectClient({
     transport,
-    path: socket,
+    ...(transport === 'nats' ? { natsUrl: record.natsUrl, subject: record.subject } : { path: socket }),
     timeoutMs: 200,
     retries: Math.ceil(timeoutMs / 200),
   });
@@ -64,7 +65,7 @@ async function firstReply(transport: 'dgram' | 'stream', socket: string, timeout
   } catch (error) {
     throw new MigrateError(
       'NOT_ANSWERING',
-      `restored server did not answer a ping on ${socket}: ${(error as Error).message}`,
+      `restored server did not answer a ping on ${transport === 'nats' ? record.subject : socket}: ${(error as Error).message}`,
     );
   } finally {
     await client.close();
@@ -83,7 +84,7 @@ export async function restoreServer(directory: string, answerTimeoutMs = 10_000)
   const restoreStarted = Date.now();
   await restoreWithRetry(directory, record.pid, record.shellJob);
   if (record.quiesced && isAlive(record.pid)) process.kill(record.pid, QUIESCE_SIGNAL);
-  const answeredAt = await firstReply(record.transport, record.socket, answerTimeoutMs);
+  const answeredAt = await firstReply(record, answerTimeoutMs);
   return {
     pid: record.pid,
     pauseMs: answeredAt - record.unreachableSince,

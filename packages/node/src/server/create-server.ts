@@ -37,6 +37,12 @@ export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages
    * while the server restarts is answered by the next one. It cannot be quiesced for a checkpoint.
    */
   listenFd?: number;
+  /** nats only: the NATS server (default nats://127.0.0.1:4222). */
+  natsUrl?: string;
+  /** nats only: the subject served, in the queue group `udsipc` (default `udsipc.<service>.rpc`). */
+  subject?: string;
+  /** nats only: the service the default subject is made from (default `udsipc`). */
+  service?: string;
   /** `auto` (default) also answers the seed's C clients; `json` or `cstring` accept only that format. */
   codec?: CodecName;
   /** Socket file mode (default 0o600). */
@@ -129,6 +135,9 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       transport: this.transport,
       path: options.socket,
       listenFd: options.listenFd,
+      natsUrl: options.natsUrl,
+      subject: options.subject,
+      service: options.service,
       codec: this.codec,
       mode: this.mode,
       ...this.streamLimits,

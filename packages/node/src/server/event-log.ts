@@ -91,6 +91,12 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
       case 'socket-error':
         warn('socket-error', { peer: event.peer, code: event.code }, 'socket error');
         return;
+      case 'link-down':
+        warn('link-down', { url: event.url }, 'link to the broker lost: reconnecting');
+        return;
+      case 'link-up':
+        logger.info({ event: 'link-up', url: event.url }, 'link to the broker back: serving');
+        return;
       case 'unbound-sender':
         warn(
           'unbound-sender',
