@@ -126,7 +126,7 @@ export class NatsClientTransport implements ClientTransport {
     const connection = this.connection;
     this.connection = undefined;
     if (connection && !connection.isClosed()) {
-      await connection.flush().catch(() => {});
+      // close() flushes what it can; an explicit flush would wait forever while the link is down.
       await connection.close().catch(() => {});
     }
   }

@@ -10,6 +10,21 @@ import { type CodecName, jsonCodec } from '@udsipc/protocol';
 import { connect, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { DEFAULT_NATS_URL, QUEUE_GROUP, validateNatsUrl, validateSubject } from './subjects.js';
 
+/** How long a stop waits for NATS to take what was published, unless told otherwise. */
+const DEFAULT_FLUSH_MS = 5_000;
+
+/** Settles when `promise` does or after `ms`, whichever is first; never rejects. */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** NATS's own default max_payload; the server tells the real one on connect. */
 const NATS_DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
@@ -198,8 +213,8 @@ export class NatsServerTransport implements ServerTransport {
     return 0;
   }
 
-  async close(): Promise<void> {
-    await this.disconnect();
+  async close(flushMs = DEFAULT_FLUSH_MS): Promise<void> {
+    await this.disconnect(flushMs);
     this.taking = false;
   }
 
@@ -207,7 +222,7 @@ export class NatsServerTransport implements ServerTransport {
    * Leaves the queue group, then flushes what was published (the replies to everything answered)
    * to NATS before the link closes. The request/reply layer has answered what was running first.
    */
-  private async disconnect(): Promise<void> {
+  private async disconnect(flushMs = DEFAULT_FLUSH_MS): Promise<void> {
     const connection = this.connection;
     this.subscription?.unsubscribe();
     this.subscription = undefined;
@@ -216,7 +231,8 @@ export class NatsServerTransport implements ServerTransport {
       this.linkUp = false;
       return;
     }
-    await connection.flush().catch(() => {});
+    // A flush waits for NATS to answer; with the link down (nats.js reconnecting) it never would.
+    await withinMs(connection.flush(), flushMs);
     this.connection = undefined;
     this.linkUp = false;
     await connection.close().catch(() => {});
