@@ -75,6 +75,28 @@ describe.skipIf(missing !== undefined)('the NATS adapter', () => {
     await server.stop();
   });
 
+  it('pushes events to a subscriber over NATS, in order, to the reply subject of its subscribe', async () => {
+    const subject = 'udsipc.push.rpc';
+    const server = new RpcServer({ transport: new NatsServerTransport({ url: nats.url, subject }) });
+    await server.start();
+    const client = new RpcClient({ transport: new NatsClientTransport({ url: nats.url, subject }) });
+    await client.open();
+    const seen: unknown[] = [];
+    const subscription = await client.subscribe('prices', (event) => seen.push([event.seq, event.payload]));
+    for (const price of [10, 11, 12]) expect(server.publish('prices', { price }).delivered).toBe(1);
+    await expect.poll(() => seen.length).toBe(3);
+    expect(seen).toEqual([
+      [1, { price: 10 }],
+      [2, { price: 11 }],
+      [3, { price: 12 }],
+    ]);
+    expect(subscription.counters).toMatchObject({ received: 3, missed: 0 });
+    await subscription.close();
+    expect(server.publish('prices', { price: 13 }).delivered).toBe(0);
+    await client.close();
+    await server.stop();
+  });
+
   it('refuses to start without a NATS server (BROKER_UNREACHABLE) and a cstring codec (INVALID_OPTION)', async () => {
     const nowhere = new RpcServer({
       transport: new NatsServerTransport({ url: 'nats://127.0.0.1:1', subject: 'a.b' }),
