@@ -5,6 +5,12 @@ export type TransportEvent =
   | { type: 'idle-timeout'; peer: string; pendingBytes: number }
   | { type: 'socket-error'; peer: string; code: string }
   | { type: 'unbound-sender' }
+  /**
+   * The datagram server's send buffer, which every client's unread replies are charged to: small
+   * (`raised` false: net.core.wmem_max held it down), one client that stops reading can stall
+   * replies to all (see the datagram adapter).
+   */
+  | { type: 'send-buffer'; bytes: number; raised: boolean; reason?: string }
   /** A broker transport (NATS) lost its link, and got it back (it reconnects by itself). */
   | { type: 'link-down'; url: string }
   | { type: 'link-up'; url: string };

@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 /** The libc calls this package makes, typed the way they are called here. */
 export interface Libc {
   getsockopt(fd: number, level: number, name: number, value: Buffer, length: number[]): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
   getsockname(fd: number, address: Buffer, length: number[]): number;
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, address: Buffer, length: number): number;
@@ -49,6 +50,7 @@ export function loadLibc(): Libc | null {
     const koffi = require(realpathSync(require.resolve('koffi'))) as typeof import('koffi');
     const lib = koffi.load('libc.so.6');
     const getsockopt = lib.func('int getsockopt(int, int, int, _Out_ uint8_t *, _Inout_ uint32_t *)');
+    const setsockopt = lib.func('int setsockopt(int, int, int, const uint8_t *, uint32_t)');
     const getsockname = lib.func('int getsockname(int, _Out_ uint8_t *, _Inout_ uint32_t *)');
     const socket = lib.func('int socket(int, int, int)');
     const bind = lib.func('int bind(int, const uint8_t *, uint32_t)');
@@ -60,6 +62,7 @@ export function loadLibc(): Libc | null {
     const fcntl = lib.func('int fcntl(int, int, ...)');
     libc = {
       getsockopt: (fd, level, name, value, length) => getsockopt(fd, level, name, value, length) as number,
+      setsockopt: (fd, level, name, value, length) => setsockopt(fd, level, name, value, length) as number,
       getsockname: (fd, address, length) => getsockname(fd, address, length) as number,
       socket: (domain, type, protocol) => socket(domain, type, protocol) as number,
       bind: (fd, address, length) => bind(fd, address, length) as number,

@@ -5,6 +5,9 @@ export const SOCK_DGRAM = 2;
 export const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 export const SO_TYPE = 3;
+export const SO_SNDBUF = 7;
+/** SO_SNDBUF past net.core.wmem_max; needs CAP_NET_ADMIN. */
+export const SO_SNDBUFFORCE = 32;
 export const SO_PEERCRED = 17;
 export const SO_ACCEPTCONN = 30;
 export const O_NONBLOCK = 0o4000;

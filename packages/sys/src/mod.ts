@@ -7,4 +7,5 @@ export { closeDescriptor, openBoundSocket, SystemCallError } from './bound-socke
 export { describeSocket, type SocketDescription } from './describe-socket.js';
 export { FFI_UNAVAILABLE } from './libc.js';
 export { type PeerCredentials, peerCredentials } from './peer-credentials.js';
+export { raiseSendBuffer, type SendBuffer } from './send-buffer.js';
 export { SendOnlyDescriptor } from './send-only.js';

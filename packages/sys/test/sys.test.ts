@@ -10,6 +10,7 @@ import {
   describeSocket,
   openBoundSocket,
   peerCredentials,
+  raiseSendBuffer,
   SendOnlyDescriptor,
   SystemCallError,
 } from '../src/mod.js';
@@ -141,5 +142,17 @@ describe('SendOnlyDescriptor', () => {
     expect(copy.sendTo(Buffer.from('x'), join(dir, 'nobody-here.sock'))).toBe('ENOENT');
     copy.close();
     expect(copy.sendTo(Buffer.from('x'), join(dir, 'receiver.sock'))).toBe('EBADF');
+  });
+});
+
+describe('raiseSendBuffer', () => {
+  it('raises a send buffer past wmem_max where it may (root), never lowers one, and names a bad descriptor', () => {
+    const fd = bound('big.sock', 'dgram');
+    const raised = raiseSendBuffer(fd, 4 * 1024 * 1024);
+    expect(typeof raised).toBe('object');
+    if (process.getuid?.() === 0) expect(raised).toEqual({ bytes: 8 * 1024 * 1024, forced: true });
+    // Asking for less leaves it as it is.
+    expect(raiseSendBuffer(fd, 4096)).toEqual({ bytes: (raised as { bytes: number }).bytes, forced: false });
+    expect(raiseSendBuffer(999_999, 4096)).toBe('EBADF');
   });
 });

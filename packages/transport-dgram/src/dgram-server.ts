@@ -31,7 +31,7 @@ import {
   packBatch,
   unpackBatch,
 } from '@udsipc/protocol';
-import { describeSocket } from '@udsipc/sys';
+import { describeSocket, raiseSendBuffer } from '@udsipc/sys';
 import { AdoptionError, DatagramSocket } from './dgram-socket.js';
 import { BACKPRESSURE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
@@ -48,6 +48,12 @@ export interface DatagramServerSettings {
   onEvent?: TransportEventListener;
 }
 
+/**
+ * The server socket's send buffer asked for (the kernel doubles it: 16 MiB): room for the unread
+ * datagrams of ~23 stopped clients at 64 KiB each (11 each), or hundreds with small replies. Only
+ * what clients leave unread takes memory.
+ */
+const SERVER_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
 const FIRST_RETRY_MS = 1;
 const MAX_RETRY_MS = 64;
 
@@ -240,6 +246,28 @@ export class DatagramServerTransport implements ServerTransport {
       throw bindFailure(this.path, failure);
     }
     this.socket = socket;
+    this.sizeSendBuffer(socket);
+  }
+
+  /**
+   * Every reply leaves through this one socket, and a datagram stays charged to its sender's send
+   * buffer until its receiver reads it (net/unix/af_unix.c: the skb is allocated on the sender,
+   * sock_wfree credits it back when the receiver frees it). A client that stops reading (frozen,
+   * being checkpointed) holds up to net.unix.max_dgram_qlen + 1 of our datagrams, up to 64 KiB
+   * each: at the default 212,992 bytes, one such client with batched replies stalls replies to
+   * every client. So the buffer is raised to hold that for many stopped clients at once.
+   */
+  private sizeSendBuffer(socket: DatagramSocket): void {
+    const outcome = raiseSendBuffer(socket.descriptor, SERVER_SEND_BUFFER_BYTES);
+    if (typeof outcome === 'string') {
+      this.onEvent({ type: 'send-buffer', bytes: 0, raised: false, reason: outcome });
+      return;
+    }
+    this.onEvent({
+      type: 'send-buffer',
+      bytes: outcome.bytes,
+      raised: outcome.bytes >= 2 * SERVER_SEND_BUFFER_BYTES,
+    });
   }
 
   /**
@@ -251,6 +279,7 @@ export class DatagramServerTransport implements ServerTransport {
     if (fd === undefined) throw activatedSocketHeld(this.path);
     try {
       this.socket = new DatagramSocket((message, from) => this.receive(message, from), fd);
+      this.sizeSendBuffer(this.socket);
     } catch (error) {
       if (!(error instanceof AdoptionError)) throw error;
       throw new TransportError('ACTIVATED_SOCKET_UNUSABLE', `activated socket (fd ${fd}): ${error.message}`, {

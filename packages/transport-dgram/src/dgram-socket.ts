@@ -25,6 +25,11 @@ export class DatagramSocket {
   private congested = false;
   private open = true;
 
+  /** The descriptor unix-dgram opened (or adopted), for socket options Node has no API for. */
+  get descriptor(): number {
+    return this.socket.fd;
+  }
+
   /**
    * With `adopt`, the socket is the one open at that descriptor (passed by socket activation),
    * already bound: unix-dgram can only make its own, so its descriptor is replaced by the inherited

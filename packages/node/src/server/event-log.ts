@@ -97,6 +97,17 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
       case 'link-up':
         logger.info({ event: 'link-up', url: event.url }, 'link to the broker back: serving');
         return;
+      case 'send-buffer':
+        if (event.raised) {
+          logger.debug({ event: 'send-buffer', bytes: event.bytes }, 'datagram send buffer sized');
+        } else {
+          warn(
+            'send-buffer',
+            { bytes: event.bytes, ...(event.reason ? { reason: event.reason } : {}) },
+            'datagram send buffer left small (net.core.wmem_max, no CAP_NET_ADMIN): a client that stops reading can stall replies to every client; raise net.core.wmem_max to 16777216',
+          );
+        }
+        return;
       case 'unbound-sender':
         warn(
           'unbound-sender',
