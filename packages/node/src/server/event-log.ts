@@ -98,9 +98,8 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
         logger.info({ event: 'link-up', url: event.url }, 'link to the broker back: serving');
         return;
       case 'send-buffer':
-        if (event.raised) {
-          logger.debug({ event: 'send-buffer', bytes: event.bytes }, 'datagram send buffer sized');
-        } else {
+        // Said only when it matters: a buffer the kernel held down.
+        if (!event.raised) {
           warn(
             'send-buffer',
             { bytes: event.bytes, ...(event.reason ? { reason: event.reason } : {}) },
