@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The smoke run starts real servers and clients as processes: a busy machine needs headroom.
-    testTimeout: 30_000,
+    testTimeout: 180_000,
   },
 });
