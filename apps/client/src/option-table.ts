@@ -1,5 +1,12 @@
-import { idList, integerIn, type OptionTable, switchOption, valueOption } from '@udsipc/cli-options';
-import { DEFAULT_NATS_URL, DEFAULT_SERVICE, REQUEST_DEFAULTS, SERVER_DEFAULTS } from '@udsipc/node';
+import {
+  idList,
+  integerIn,
+  NATS_OPTIONS,
+  type OptionTable,
+  switchOption,
+  valueOption,
+} from '@udsipc/cli-options';
+import { REQUEST_DEFAULTS, SERVER_DEFAULTS } from '@udsipc/node';
 import {
   ACK_TEXT,
   DEFAULT_DATAGRAM_SOCKET_PATH,
@@ -46,30 +53,7 @@ export const CONNECTION_OPTIONS = {
     default: SERVER_DEFAULTS.transport,
     help: 'socket type, or nats (a NATS subject)',
   }),
-  natsUrl: valueOption({
-    flag: '--nats-url',
-    env: 'UDSIPC_NATS_URL',
-    metavar: 'URL',
-    schema: z.string().min(1),
-    default: DEFAULT_NATS_URL,
-    help: 'nats only: the NATS server',
-  }),
-  service: valueOption({
-    flag: '--service',
-    env: 'UDSIPC_SERVICE',
-    metavar: 'NAME',
-    schema: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'),
-    default: DEFAULT_SERVICE,
-    help: 'nats only: the service the default subject is made from',
-  }),
-  subject: valueOption({
-    flag: '--subject',
-    env: 'UDSIPC_SUBJECT',
-    metavar: 'SUBJECT',
-    schema: z.string().min(1),
-    defaultNote: 'udsipc.<service>.rpc',
-    help: 'nats only: the subject the servers listen on ({default})',
-  }),
+  ...NATS_OPTIONS,
   socket: valueOption({
     flag: '--socket',
     env: 'UDSIPC_SOCKET',

@@ -5,10 +5,10 @@ import {
   type OptionTable,
   type OptionValues,
   readCommandLine,
+  resolveNatsTarget,
   resolveOptions,
 } from '@udsipc/cli-options';
 import { defaultServerTrust, type ServerTrust } from '@udsipc/core';
-import { subjectForService, validateNatsUrl, validateSubject } from '@udsipc/node';
 import {
   defaultSocketPath,
   isProtocolError,
@@ -90,8 +90,13 @@ function socketPath(path: string, source: string): string {
 
 /** A command's connection options and its own, by precedence, each checked; a bad one is a UsageError. */
 function resolveCommand<T extends OptionTable>(own: T, line: CommandLine, env: Environment) {
+  return asUsage(() => resolveOptions({ ...CONNECTION_OPTIONS, ...own }, line, env));
+}
+
+/** What `read` returns; an OptionError it throws becomes this CLI's UsageError, same message. */
+function asUsage<T>(read: () => T): T {
   try {
-    return resolveOptions({ ...CONNECTION_OPTIONS, ...own }, line, env);
+    return read();
   } catch (error) {
     if (error instanceof OptionError) throw new UsageError(error.message);
     throw error;
@@ -106,6 +111,7 @@ function connectionOptions(
   if (transport === 'nats' && values.codec === 'cstring') {
     throw new UsageError("--codec cstring: the seed's records never travel over NATS (use json)");
   }
+  const { natsUrl, subject } = asUsage(() => resolveNatsTarget(values));
   return {
     transport,
     socket: !isSocketTransport(transport)
@@ -113,11 +119,8 @@ function connectionOptions(
       : socket === undefined
         ? defaultSocketPath(transport)
         : socketPath(socket, socketSource ?? '--socket'),
-    natsUrl: natsValue('--nats-url', () => validateNatsUrl(values.natsUrl)),
-    subject:
-      values.subject === undefined
-        ? natsValue('--service', () => subjectForService(values.service))
-        : natsValue('--subject', () => validateSubject(values.subject!)),
+    natsUrl,
+    subject,
     codec: values.codec,
     timeoutMs: values.timeoutMs,
     retries: values.retries,
@@ -126,15 +129,6 @@ function connectionOptions(
     serverTrust: serverTrust(values.serverUids, values.serverGids),
     json: values.json,
   };
-}
-
-/** A NATS URL or subject the transport refuses, told as the flag's usage error. */
-function natsValue(source: string, check: () => string): string {
-  try {
-    return check();
-  } catch (error) {
-    throw new UsageError(`${source}: ${(error as Error).message}`);
-  }
 }
 
 function requireJsonCodec(name: CommandName, connection: ConnectionOptions): void {

@@ -2,21 +2,15 @@ import { resolve } from 'node:path';
 import {
   type Environment,
   idList,
+  NATS_OPTIONS,
   OptionError,
   readCommandLine,
+  resolveNatsTarget,
   resolveOptions,
   switchOption,
   valueOption,
 } from '@udsipc/cli-options';
-import {
-  DEFAULT_NATS_URL,
-  DEFAULT_SERVICE,
-  formatMode,
-  SERVER_DEFAULTS,
-  subjectForService,
-  validateNatsUrl,
-  validateSubject,
-} from '@udsipc/node';
+import { formatMode, SERVER_DEFAULTS } from '@udsipc/node';
 import {
   CODEC_NAMES,
   type CodecName,
@@ -84,30 +78,7 @@ export const SERVER_OPTIONS = {
     default: SERVER_DEFAULTS.transport,
     help: 'socket type: datagram (SOCK_DGRAM) or stream (SOCK_STREAM),\nor nats: a NATS subject, past this host',
   }),
-  natsUrl: valueOption({
-    flag: '--nats-url',
-    env: 'UDSIPC_NATS_URL',
-    metavar: 'URL',
-    schema: z.string().min(1, 'must not be empty'),
-    default: DEFAULT_NATS_URL,
-    help: 'nats only: the NATS server',
-  }),
-  service: valueOption({
-    flag: '--service',
-    env: 'UDSIPC_SERVICE',
-    metavar: 'NAME',
-    schema: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -'),
-    default: DEFAULT_SERVICE,
-    help: 'nats only: the service name the default subject is made from',
-  }),
-  subject: valueOption({
-    flag: '--subject',
-    env: 'UDSIPC_SUBJECT',
-    metavar: 'SUBJECT',
-    schema: z.string().min(1, 'must not be empty'),
-    defaultNote: 'udsipc.<service>.rpc',
-    help: 'nats only: the subject requests are sent to; servers of one subject share the load',
-  }),
+  ...NATS_OPTIONS,
   socket: valueOption({
     flag: '--socket',
     env: 'UDSIPC_SOCKET',
@@ -186,15 +157,6 @@ export const SERVER_OPTIONS = {
   version: switchOption({ flag: '--version', short: 'V', help: 'print the version and exit' }),
 };
 
-/** A value only a transport can check (a NATS URL or subject), its refusal told as the flag's. */
-function checked<T>(source: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    throw new ConfigError('INVALID_VALUE', `${source}: ${(error as Error).message}`, source);
-  }
-}
-
 /** Ours, with the same code and source; a mistake in the command line itself points at --help. */
 function configError(error: unknown): unknown {
   if (!(error instanceof OptionError)) return error;
@@ -221,11 +183,7 @@ export function parseConfig(
     const socket = isSocketTransport(transport)
       ? validateSocketPath(resolve(cwd, values.socket ?? defaultSocketPath(transport)))
       : '';
-    const natsUrl = checked('--nats-url', () => validateNatsUrl(values.natsUrl));
-    const subject =
-      values.subject === undefined
-        ? checked('--service', () => subjectForService(values.service))
-        : checked('--subject', () => validateSubject(values.subject!));
+    const { natsUrl, subject } = resolveNatsTarget(values);
     return {
       action: 'run',
       config: {

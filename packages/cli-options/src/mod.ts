@@ -3,6 +3,7 @@
 export { type CommandLine, type ReadOptions, readCommandLine } from './command-line.js';
 export { type IdKind, idList } from './id-list.js';
 export { integerIn } from './integer-in.js';
+export { NATS_OPTIONS, type NatsTarget, resolveNatsTarget } from './nats-options.js';
 export { OPTION_ERROR_CODES, OptionError, type OptionErrorCode } from './option-error.js';
 export { formatOptionHelp, type HelpLayout } from './option-help.js';
 export {

@@ -123,6 +123,15 @@ export {
   TextPayloadSchema,
 } from './messages.js';
 export {
+  DEFAULT_NATS_URL,
+  DEFAULT_SERVICE,
+  natsSubjectProblem,
+  natsUrlProblem,
+  QUEUE_GROUP,
+  SERVICE_NAME_PATTERN,
+  serviceSubject,
+} from './nats-subjects.js';
+export {
   allocateReplyPath,
   DEFAULT_DATAGRAM_SOCKET_PATH,
   DEFAULT_STREAM_SOCKET_PATH,

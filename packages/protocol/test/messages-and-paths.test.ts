@@ -10,11 +10,15 @@ import {
   DEFAULT_STREAM_SOCKET_PATH,
   defaultSocketPath,
   defineMessage,
+  natsSubjectProblem,
+  natsUrlProblem,
   ProtocolError,
   REPLY_SOCKET_PATTERN,
   replyPathForSender,
   requestCounterOf,
+  SERVICE_NAME_PATTERN,
   sendPathFor,
+  serviceSubject,
   validateReplyPayload,
   validateRequestPayload,
   validateSocketPath,
@@ -153,5 +157,32 @@ describe('socket paths', () => {
     for (const other of [reply, '/tmp/ipc_udp_client.sock', '/tmp/x.tx.sock', '/tmp/c-1-abc.tx.sock']) {
       expect(replyPathForSender(other)).toBeUndefined();
     }
+  });
+});
+
+describe('NATS names', () => {
+  it('derives a literal subject from every valid service name', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(SERVICE_NAME_PATTERN), (service) => {
+        fc.pre(service.length <= 240);
+        expect(natsSubjectProblem(serviceSubject(service))).toBeUndefined();
+      }),
+    );
+    expect(serviceSubject('orders')).toBe('udsipc.orders.rpc');
+  });
+
+  it('refuses wildcards, empty tokens, whitespace and subjects over 256 characters, saying why', () => {
+    for (const bad of ['', 'a.*', '>', 'a..b', '.a', 'a b', 'a\tb', 'x'.repeat(257)]) {
+      expect(natsSubjectProblem(bad), bad).toMatch(/is not a literal NATS subject/);
+    }
+    expect(natsSubjectProblem('a.b-c.d_e')).toBeUndefined();
+  });
+
+  it('takes nats, tls, ws and wss URLs with a host, and nothing else', () => {
+    for (const good of ['nats://127.0.0.1:4222', 'tls://h:1', 'ws://h', 'wss://h:443']) {
+      expect(natsUrlProblem(good), good).toBeUndefined();
+    }
+    expect(natsUrlProblem('http://h:1')).toMatch(/must be nats:\/\/host:port/);
+    expect(natsUrlProblem('nats')).toMatch(/is not a URL/);
   });
 });

@@ -1,53 +1,25 @@
 import { TransportError } from '@udsipc/core/transport';
+import { natsSubjectProblem, natsUrlProblem, serviceSubject } from '@udsipc/protocol';
 
-/** Where a NATS server is looked for unless told otherwise: this host's default port. */
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
-/** The service whose subject is used unless told otherwise. */
-export const DEFAULT_SERVICE = 'udsipc';
-/**
- * The queue group every udsipc server of a subject joins: NATS hands each request to one member,
- * so several servers on one subject share the load and one that stops leaves the others serving.
- */
-export const QUEUE_GROUP = 'udsipc';
+// The names and their rules are the protocol's (nats-subjects.ts); the adapter refuses what they
+// refuse as its own TransportError, before nats.js sees it.
+export { DEFAULT_NATS_URL, DEFAULT_SERVICE, QUEUE_GROUP } from '@udsipc/protocol';
 
-/** A service's request subject: `udsipc.<service>.rpc`. */
+/** A service's request subject, `udsipc.<service>.rpc`, refused (INVALID_OPTION) unless literal. */
 export function subjectForService(service: string): string {
-  return validateSubject(`udsipc.${service}.rpc`, 'subject derived from the service name');
+  return validateSubject(serviceSubject(service), 'subject derived from the service name');
 }
 
-/**
- * A subject NATS routes as one literal name: dot-separated tokens of printable ASCII, no
- * wildcards (`*`, `>`), no whitespace, at most 256 bytes. A server subscribing to a wildcard
- * would answer requests meant for other services.
- */
+/** The subject itself, or INVALID_OPTION when it is not a literal NATS subject. */
 export function validateSubject(subject: string, what = 'NATS subject'): string {
-  const tokens = subject.split('.');
-  const bad =
-    subject.length === 0 ||
-    subject.length > 256 ||
-    tokens.some((token) => token.length === 0 || token === '*' || token === '>' || !/^[!-~]+$/.test(token));
-  if (bad) {
-    throw new TransportError(
-      'INVALID_OPTION',
-      `${what} ${JSON.stringify(subject)} is not a literal NATS subject (dot-separated tokens of printable ASCII, no wildcards, at most 256 characters)`,
-    );
-  }
+  const problem = natsSubjectProblem(subject, what);
+  if (problem !== undefined) throw new TransportError('INVALID_OPTION', problem);
   return subject;
 }
 
-/** A NATS URL as nats.js takes it: nats://host:port (or tls://, ws:// ...). */
+/** The URL itself, or INVALID_OPTION when nats.js would not take it as nats://host:port. */
 export function validateNatsUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TransportError(
-      'INVALID_OPTION',
-      `NATS URL ${JSON.stringify(url)} is not a URL (nats://host:port)`,
-    );
-  }
-  if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol) || parsed.hostname === '') {
-    throw new TransportError('INVALID_OPTION', `NATS URL ${JSON.stringify(url)} must be nats://host:port`);
-  }
+  const problem = natsUrlProblem(url);
+  if (problem !== undefined) throw new TransportError('INVALID_OPTION', problem);
   return url;
 }
