@@ -87,6 +87,17 @@ describe.skipIf(natsMissing !== undefined)('udsipc over NATS', () => {
     return opened;
   }
 
+  /** `clients` fresh clients, each an echoLoad of `count`: answered adds them up, done sums what was sent. */
+  async function load(clients: number, count: number): Promise<Load> {
+    const loads = await Promise.all(
+      Array.from({ length: clients }, async (_, n) => echoLoad(await client(), count, `c${n}`)),
+    );
+    return {
+      answered: () => loads.reduce((sum, each) => sum + each.answered(), 0),
+      done: Promise.all(loads.map((each) => each.done)).then((sent) => sent.reduce((a, b) => a + b, 0)),
+    };
+  }
+
   /** A server's counters, asked on its own private path: its pid's stats over a fresh client. */
   async function stats(): Promise<StatsReply> {
     const c = await client();
@@ -96,12 +107,11 @@ describe.skipIf(natsMissing !== undefined)('udsipc over NATS', () => {
   it('two servers in a queue group share the load; one stopping leaves the other serving: nothing lost, nothing run twice', async () => {
     const first = await startServer();
     const second = await startServer();
-    const loads = await Promise.all([0, 1, 2].map(async (n) => echoLoad(await client(), 2_000, `c${n}`)));
-    const answered = () => loads.reduce((sum, load) => sum + load.answered(), 0);
+    const { answered, done } = await load(3, 2_000);
     await until(() => answered() >= 1_500, '1,500 answers from both servers');
     // Graceful: it leaves the queue group first, answers what it took, then closes.
     expect(await stop(first, 'SIGTERM')).toBe(0);
-    const sent = (await Promise.all(loads.map((load) => load.done))).reduce((a, b) => a + b, 0);
+    const sent = await done;
     const firstExecuted = stoppedExecutions(first);
     const secondStats = await stats();
     const secondExecuted = secondStats.executedByType.echo ?? 0;
@@ -114,12 +124,11 @@ describe.skipIf(natsMissing !== undefined)('udsipc over NATS', () => {
 
   it('the NATS server killed and restarted mid-load: nothing lost, and one server runs each request once', async () => {
     await startServer();
-    const loads = await Promise.all([0, 1, 2].map(async (n) => echoLoad(await client(), 2_000, `c${n}`)));
-    const answered = () => loads.reduce((sum, load) => sum + load.answered(), 0);
+    const { answered, done } = await load(3, 2_000);
     await until(() => answered() >= 1_000, '1,000 answers before the NATS server goes');
     await nats.kill();
     nats = await startNatsServer(dir, nats.port);
-    const sent = (await Promise.all(loads.map((load) => load.done))).reduce((a, b) => a + b, 0);
+    const sent = await done;
     const after = await stats();
     console.log(
       `NATS restart: ${sent} sent, executed ${after.executedByType.echo}, resends answered from memory ${after.resendsAnsweredFromMemory}`,
@@ -132,12 +141,11 @@ describe.skipIf(natsMissing !== undefined)('udsipc over NATS', () => {
   it('two servers and the NATS server restarted: nothing lost, a request run twice only if its reply was lost and its resend went to the other', async () => {
     const first = await startServer();
     await startServer();
-    const loads = await Promise.all([0, 1, 2].map(async (n) => echoLoad(await client(), 2_000, `c${n}`)));
-    const answered = () => loads.reduce((sum, load) => sum + load.answered(), 0);
+    const { answered, done } = await load(3, 2_000);
     await until(() => answered() >= 1_000, '1,000 answers before the NATS server goes');
     await nats.kill();
     nats = await startNatsServer(dir, nats.port);
-    const sent = (await Promise.all(loads.map((load) => load.done))).reduce((a, b) => a + b, 0);
+    const sent = await done;
     expect(await stop(first, 'SIGTERM')).toBe(0);
     const executed = stoppedExecutions(first) + ((await stats()).executedByType.echo ?? 0);
     console.log(`two servers, NATS restart: ${sent} sent, executed ${executed}`);
@@ -162,8 +170,7 @@ describe.skipIf(natsMissing !== undefined)('udsipc over NATS', () => {
       pids.push(child.pid!);
       const probe = await client();
       await probe.request('ping', {});
-      const loads = await Promise.all([0, 1].map(async (n) => echoLoad(await client(), 3_000, `c${n}`)));
-      const answered = () => loads.reduce((sum, load) => sum + load.answered(), 0);
+      const { answered, done } = await load(2, 3_000);
       await until(() => answered() >= 1_000, '1,000 answers before the checkpoint');
       const images = join(dir, 'images');
       const dump = node(MIGRATE_CLI, ['dump', '--pid', String(child.pid), '--dir', images, '--json']);
@@ -172,7 +179,7 @@ describe.skipIf(natsMissing !== undefined)('udsipc over NATS', () => {
       const restore = node(MIGRATE_CLI, ['restore', '--dir', images, '--json']);
       expect(await restore.exited, restore.stderr()).toBe(0);
       console.log(`NATS-mode migration: ${restore.stdout().trim()}`);
-      const sent = (await Promise.all(loads.map((load) => load.done))).reduce((a, b) => a + b, 0);
+      const sent = await done;
       const after = await stats();
       console.log(`NATS-mode migration: ${sent} sent, executed ${after.executedByType.echo}`);
       expect(after.executedByType.echo).toBe(sent);

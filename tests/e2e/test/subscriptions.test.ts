@@ -74,15 +74,23 @@ function readSubscriber(subscriber: Running): SubscriberOutput {
   return { seqsByEpoch, missed, summary };
 }
 
-function receivedSoFar(subscriber: Running): number {
-  let count = 0;
-  for (const seqs of readSubscriber(subscriber).seqsByEpoch.values()) count += seqs.length;
-  return count;
-}
-
 /** Received plus counted as missed: what the subscriber has accounted for. */
 function accountedSoFar(subscriber: Running): number {
-  return receivedSoFar(subscriber) + readSubscriber(subscriber).missed;
+  const { seqsByEpoch, missed } = readSubscriber(subscriber);
+  let received = 0;
+  for (const seqs of seqsByEpoch.values()) received += seqs.length;
+  return received + missed;
+}
+
+/** Waits until each subscriber has received or counted as missed all `count` events. */
+async function accountedFor(subscribers: readonly Running[], count: number): Promise<void> {
+  for (const sub of subscribers) {
+    await until(
+      () => accountedSoFar(sub) >= count,
+      'every event received or counted as missed',
+      () => readSubscriber(sub),
+    );
+  }
 }
 
 async function startSubscriber(transport: TransportName, socket: string, replyDir: string): Promise<Running> {
@@ -99,15 +107,22 @@ async function startSubscriber(transport: TransportName, socket: string, replyDi
   return subscriber;
 }
 
-/** Stops a subscriber (it unsubscribes and summarises) and checks what it printed against its summary. */
+/**
+ * Stops a subscriber (it unsubscribes and summarises), logs its summary under `label`, and checks
+ * what it printed against that summary and against the promise: every one of the `count` events
+ * received or counted as missed, none unaccounted, the numbers of each epoch only going up.
+ */
 async function stopSubscriber(
   subscriber: Running,
+  count: number,
+  label: string,
 ): Promise<SubscriberOutput & { summary: SubscriberSummary }> {
   const code = await stop(subscriber, 'SIGTERM');
   const output = readSubscriber(subscriber);
   expect(code, subscriber.stderr()).toBe(0);
   expect(output.summary, subscriber.stdout().slice(-500)).toBeDefined();
   const summary = output.summary!;
+  console.log(`${label}: ${JSON.stringify(summary)}`);
   let received = 0;
   for (const seqs of output.seqsByEpoch.values()) {
     received += seqs.length;
@@ -116,6 +131,8 @@ async function stopSubscriber(
   }
   expect(summary.received).toBe(received);
   expect(summary.missed).toBe(output.missed);
+  expect(summary.unaccounted).toBe(0);
+  expect(summary.received + summary.missed).toBe(count);
   return { ...output, summary };
 }
 
@@ -200,20 +217,11 @@ describe.each(['dgram', 'stream'] as const)('subscriptions over %s', (transport:
     expect(await stop(first, 'SIGTERM')).toBe(0);
     await startServer();
     expect(await publisher.done).toBe(count);
+    await accountedFor(subscribers, count);
     for (const sub of subscribers) {
-      await until(
-        () => accountedSoFar(sub) >= count,
-        'every event received or counted as missed',
-        () => readSubscriber(sub),
-      );
-    }
-    for (const sub of subscribers) {
-      const { summary, seqsByEpoch } = await stopSubscriber(sub);
-      console.log(`${transport} restart: ${JSON.stringify(summary)}`);
       // The stopping server told its last number, so nothing is unaccounted; the new one was found.
-      expect(summary.unaccounted).toBe(0);
+      const { summary, seqsByEpoch } = await stopSubscriber(sub, count, `${transport} restart`);
       expect(summary.restarts).toBe(1);
-      expect(summary.received + summary.missed).toBe(count);
       expect(seqsByEpoch.size).toBeGreaterThanOrEqual(1);
     }
   }, 180_000);
@@ -228,17 +236,10 @@ describe.each(['dgram', 'stream'] as const)('subscriptions over %s', (transport:
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     server.child.kill('SIGCONT');
     expect(await publisher.done).toBe(count);
-    await until(
-      () => accountedSoFar(sub) >= count,
-      'every event accounted for',
-      () => readSubscriber(sub),
-    );
-    const { summary, seqsByEpoch } = await stopSubscriber(sub);
-    console.log(`${transport} SIGSTOP: ${JSON.stringify(summary)}`);
-    expect(summary.unaccounted).toBe(0);
+    await accountedFor([sub], count);
+    const { summary, seqsByEpoch } = await stopSubscriber(sub, count, `${transport} SIGSTOP`);
     expect(summary.restarts).toBe(0);
     expect(seqsByEpoch.size).toBe(1);
-    expect(summary.received + summary.missed).toBe(count);
   }, 180_000);
 
   it('a subscriber that stops reading: events dropped at its queue bound, counted by both ends; others unaffected', async () => {
@@ -253,27 +254,15 @@ describe.each(['dgram', 'stream'] as const)('subscriptions over %s', (transport:
     const publisher = startPublisher(transport, socketOf(), replies(), count, eventBytes);
     expect(await publisher.done).toBe(count);
     slow.child.kill('SIGCONT');
-    for (const sub of [slow, healthy]) {
-      await until(
-        () => accountedSoFar(sub) >= count,
-        'every event accounted for',
-        () => readSubscriber(sub),
-      );
-    }
+    await accountedFor([slow, healthy], count);
     const stats = await serverStats(transport, socketOf(), replies());
-    const slowSummary = (await stopSubscriber(slow)).summary;
-    const healthySummary = (await stopSubscriber(healthy)).summary;
-    console.log(
-      `${transport} slow subscriber: ${JSON.stringify(slowSummary)}; healthy: ${JSON.stringify(healthySummary)}; server events ${JSON.stringify((stats as { events?: unknown }).events)}`,
-    );
-    expect(slowSummary.missed).toBeGreaterThan(0);
-    expect(slowSummary.received).toBeGreaterThan(0);
-    for (const summary of [slowSummary, healthySummary]) {
-      expect(summary.received + summary.missed).toBe(count);
-      expect(summary.unaccounted).toBe(0);
-    }
     const events = (stats as unknown as { events: { published: number; delivered: number; dropped: number } })
       .events;
+    console.log(`${transport} server events with a slow subscriber: ${JSON.stringify(events)}`);
+    const slowSummary = (await stopSubscriber(slow, count, `${transport} slow subscriber`)).summary;
+    const healthySummary = (await stopSubscriber(healthy, count, `${transport} healthy subscriber`)).summary;
+    expect(slowSummary.missed).toBeGreaterThan(0);
+    expect(slowSummary.received).toBeGreaterThan(0);
     expect(events.published).toBe(count);
     // What the server dropped is exactly what the subscribers counted as missed.
     expect(events.dropped).toBe(slowSummary.missed + healthySummary.missed);
@@ -298,18 +287,11 @@ describe.each(['dgram', 'stream'] as const)('subscriptions over %s', (transport:
       const restored = JSON.parse(restore.stdout().trim()) as { pid?: number };
       if (restored.pid !== undefined) pids.push(restored.pid);
       expect(await publisher.done).toBe(count);
-      await until(
-        () => accountedSoFar(sub) >= count,
-        'every event accounted for',
-        () => readSubscriber(sub),
-      );
-      const { summary, seqsByEpoch } = await stopSubscriber(sub);
-      console.log(`${transport} CRIU: ${JSON.stringify(summary)}`);
-      expect(summary.unaccounted).toBe(0);
+      await accountedFor([sub], count);
+      const { summary, seqsByEpoch } = await stopSubscriber(sub, count, `${transport} CRIU`);
       // A restored server is the same instance: its numbering, and its subscriptions, go on.
       expect(summary.restarts).toBe(0);
       expect(seqsByEpoch.size).toBe(1);
-      expect(summary.received + summary.missed).toBe(count);
       expect(restored.pid === undefined || isAlive(restored.pid)).toBe(true);
     },
     180_000,
