@@ -219,7 +219,11 @@ export class DatagramClientTransport implements ClientTransport {
     const queueKey = key ?? `#${++this.anonymousKeys}`;
     if (this.outbox.size === 0 && !this.burst.active) {
       this.burst.start();
-      const outcome = this.sendConnected(socket, frame);
+      // Even a lone JSON frame goes as a batch (of one): a server batches what it sends only to a
+      // peer that batches itself (dgram-batch.ts), and a subscriber sends little but a subscribe,
+      // yet must read events in batches to keep up with a pipelining publisher (see offer() in
+      // dgram-server.ts). Five bytes and one small copy per lone request.
+      const outcome = this.sendConnected(socket, this.codec.batches ? packBatch([frame]) : frame);
       if (outcome === 'congested') {
         this.outbox.set(queueKey, frame);
         this.waitForRoom();
@@ -294,7 +298,7 @@ export class DatagramClientTransport implements ClientTransport {
         if (!this.codec.batches) break;
       }
       const count = this.codec.batches ? framesThatFit(frames, this.maxFrameBytes) : 1;
-      const datagram = count === 1 ? frames[0]! : packBatch(frames.slice(0, count));
+      const datagram = this.codec.batches ? packBatch(frames.slice(0, count)) : frames[0]!;
       const outcome = this.sendConnected(socket, datagram);
       if (outcome === 'congested') {
         this.waitForRoom();

@@ -124,9 +124,12 @@ class DatagramPeer implements ServerPeer {
 
   /**
    * Events wait in the same outbox as replies, but never push one out: a full outbox drops them.
-   * They are not batched for a peer that did not batch itself: what a client has not read stays
-   * charged to the server socket's send buffer (af_unix.c charges a datagram to its sender until
-   * it is read), so a stopped subscriber holding ten 64 KiB batches would stall every send.
+   * They leave batched like replies to a peer that batches (every udsipc client does, see
+   * dgram-client.ts), so a subscriber takes up to 64 in one read: sent one per datagram, the
+   * kernel's queue of 10 and this outbox of 256 overflowed for a subscriber that kept up, and it
+   * missed 30-60% of a pipelining publisher's events. What a stopped subscriber leaves unread
+   * (up to 11 datagrams of 64 KiB) stays charged to the server socket's send buffer (af_unix.c
+   * charges a datagram to its sender until it is read), which sizeSendBuffer raises for that.
    */
   offer(frame: Buffer): boolean {
     if (this.outbox.length >= this.server.maxQueuedRepliesPerPeer) return false;
@@ -295,17 +298,17 @@ export class DatagramServerTransport implements ServerTransport {
     // A batch is in the codec that batches; one that does not unpack is answered as malformed in it.
     const batch = this.batchCodec !== undefined && isBatch(message);
     const codec = batch && this.batchCodec ? this.batchCodec : datagramCodec(this.codec, message);
-    if (from === undefined) {
-      this.onEvent({ type: 'unbound-sender' });
-      this.onFrame(message, codec, this.unbound);
-      return;
-    }
-    const peer = this.peerFor(from);
+    if (from === undefined) this.onEvent({ type: 'unbound-sender' });
+    const peer = from === undefined ? this.unbound : this.peerFor(from);
     if (batch) {
+      // A batch from no address (queued at a checkpoint, see UnboundPeer) is unpacked too: each of
+      // its requests is run and remembered, so the resends are answered from memory.
       const frames = unpackBatch(message);
       if (frames) {
-        peer.batches = true;
-        peer.holdUntilCheckPhase();
+        if (peer instanceof DatagramPeer) {
+          peer.batches = true;
+          peer.holdUntilCheckPhase();
+        }
         for (const frame of frames) this.onFrame(frame, codec, peer);
         return;
       }

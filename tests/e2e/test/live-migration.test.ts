@@ -237,8 +237,9 @@ describe('datagrams queued in the server socket at checkpoint time (plain criu, 
         process.kill(server.pid, 'SIGSTOP');
         const texts = ['q1', 'q2', 'q3', 'q4'];
         const replies = texts.map((text) => client.request('echo', { text }));
-        // The first request leaves at once, the rest as one batch at the loop's check phase: after
-        // two turns all of them are in the kernel, queued in the frozen server's socket.
+        // The first request leaves at once (a batch of one), the rest as one batch at the loop's
+        // check phase: after two turns all of them are in the kernel, queued in the frozen
+        // server's socket. Restored without their sender, batches are still unpacked and run.
         for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
         const images = join(dir, 'images');
         mkdirSync(images);
