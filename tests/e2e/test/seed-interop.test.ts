@@ -3,7 +3,6 @@ import {
   DEFAULT_DATAGRAM_SOCKET_PATH,
   DEFAULT_STREAM_SOCKET_PATH,
   type SocketTransportName,
-  type TransportName,
 } from '@udsipc/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_CLI, node, run, SERVER_CLI, stop, waitForOutput, waitForSocket } from '../src/daemons.js';
