@@ -307,7 +307,8 @@ export class DatagramServerTransport implements ServerTransport {
       if (frames) {
         if (peer instanceof DatagramPeer) {
           peer.batches = true;
-          peer.holdUntilCheckPhase();
+          // A batch of one is a lone request (see dgram-client.ts): its reply leaves at once.
+          if (frames.length > 1) peer.holdUntilCheckPhase();
         }
         for (const frame of frames) this.onFrame(frame, codec, peer);
         return;
