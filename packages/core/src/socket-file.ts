@@ -183,10 +183,18 @@ export function sweepStaleReplySockets(directory: string, probe: SyncSocketProbe
   } catch {
     return 0;
   }
+  // Each client leaves two sockets and a process may run hundreds: ask about each pid once.
+  const running = new Map<number, boolean>();
   for (const name of names) {
     if (!REPLY_SOCKET_PATTERN.test(name)) continue;
     const pid = Number(name.split('-')[1]);
-    if (pid === process.pid || processExists(pid)) continue;
+    if (pid === process.pid) continue;
+    let alive = running.get(pid);
+    if (alive === undefined) {
+      alive = processExists(pid);
+      running.set(pid, alive);
+    }
+    if (alive) continue;
     const path = join(directory, name);
     try {
       if (!lstatSync(path).isSocket()) continue;
