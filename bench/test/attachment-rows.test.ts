@@ -11,45 +11,15 @@ import {
   type PayloadId,
   payloadFor,
   TRANSPORT_IDS,
-  TRANSPORTS,
   type TransportId,
 } from '../src/plan.js';
-import { type RowResult, type RunSample, summarize } from '../src/rows.js';
+import type { RowResult } from '../src/rows.js';
 import { counterpart, pipelinedTable } from '../src/table.js';
+import { syntheticRow } from './synthetic-row.js';
 
 /** A row of one run whose w8 phase measured `w8` msgs/s (the figures the large targets read). */
 function row(transport: TransportId, payload: PayloadId, w8: number): RowResult {
-  const info = TRANSPORTS[transport];
-  const sample: RunSample = {
-    run: 1,
-    phases: {
-      w8: {
-        window: 8,
-        count: 200,
-        errors: 0,
-        warmup: 20,
-        measured: 180,
-        durationMs: 100,
-        msgsPerSec: w8,
-        p50Us: 1,
-        p99Us: 2,
-        p999Us: null,
-      },
-    },
-    server: { peakRssMiB: 1, cpuS: 0.1 },
-    serverStartupCpuS: 0,
-    errors: 0,
-  };
-  return {
-    transport,
-    label: info.label,
-    kind: info.kind,
-    payload: payloadFor(transport, payload)!,
-    phases: [],
-    runs: [sample],
-    failures: [],
-    summary: summarize([sample]),
-  };
+  return syntheticRow(transport, payload, [{ name: 'w8', window: 8, msgsPerSec: w8 }]);
 }
 
 const ROWS = [

@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { natsTargets } from '../src/nats-targets.js';
 import { budgetKey, type PayloadId, payloadFor, TRANSPORTS, type TransportId } from '../src/plan.js';
-import { type RowResult, type RunSample, summarize } from '../src/rows.js';
+import type { RowResult } from '../src/rows.js';
 import { SELECTABLE, selected } from '../src/run-bench.js';
 import { counterpart } from '../src/table.js';
+import { syntheticRow } from './synthetic-row.js';
 
 const PHASES = [
   { name: 'pingpong', window: 1 },
@@ -20,49 +21,9 @@ function row(
   payload: PayloadId,
   rates: [number, number, number] | string,
 ): RowResult {
-  const info = TRANSPORTS[transport];
-  const phase = (window: number, msgsPerSec: number) => ({
-    window,
-    count: 2_000,
-    errors: 0,
-    warmup: 200,
-    measured: 1_800,
-    durationMs: 100,
-    msgsPerSec,
-    p50Us: 100,
-    p99Us: 200,
-    p999Us: null,
-  });
-  const runs: RunSample[] =
-    typeof rates === 'string'
-      ? []
-      : [
-          {
-            run: 1,
-            phases: Object.fromEntries(PHASES.map((spec, i) => [spec.name, phase(spec.window, rates[i]!)])),
-            server: { peakRssMiB: 1, cpuS: 0.1 },
-            serverStartupCpuS: 0,
-            errors: 0,
-          },
-        ];
-  return {
-    transport,
-    label: info.label,
-    kind: info.kind,
-    payload: payloadFor(transport, payload)!,
-    phases: PHASES.map((spec) => ({
-      name: spec.name,
-      window: spec.window,
-      maxCount: 2_000,
-      maxMs: 100,
-      minMeasured: 100,
-      capMs: 1_000,
-    })),
-    runs,
-    failures: [],
-    ...(typeof rates === 'string' ? { skipped: rates } : {}),
-    summary: summarize(runs),
-  };
+  const phases =
+    typeof rates === 'string' ? rates : PHASES.map((spec, i) => ({ ...spec, msgsPerSec: rates[i]! }));
+  return syntheticRow(transport, payload, phases, PHASES);
 }
 
 describe('the NATS rows', () => {
