@@ -3,6 +3,7 @@
 
 export { type PeerCredentials, peerCredentials } from './peer-credentials.js';
 export { probeStreamSocket } from './probe-socket.js';
+export { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
 export { type StreamClientOptions, StreamClientTransport } from './stream-client.js';
 export { FramingError } from './stream-framing.js';
 export {

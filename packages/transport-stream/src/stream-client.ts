@@ -17,11 +17,14 @@ import {
 } from '@udsipc/core/transport';
 import { type Codec, codecNamed, DEFAULT_MAX_FRAME_BYTES } from '@udsipc/protocol';
 import { peerCredentials } from './peer-credentials.js';
+import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export interface StreamClientOptions extends ClientTransportOptions {
   reconnect?: BackoffPolicy;
+  /** The connection's kernel send buffer asked for (default 1 MiB: send-buffer.ts); 0 leaves the kernel's. */
+  sendBufferBytes?: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export class StreamClientTransport implements ClientTransport {
   readonly codec: Codec;
   private readonly reconnectPolicy: BackoffPolicy;
   private readonly trust: ServerTrust;
+  private readonly sendBufferBytes: number;
   private socket: Socket | undefined;
   private connected = false;
   private connectError: string | undefined;
@@ -60,6 +64,7 @@ export class StreamClientTransport implements ClientTransport {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.reconnectPolicy = options.reconnect ?? DEFAULT_RECONNECT_BACKOFF;
     this.trust = options.serverTrust ?? defaultServerTrust();
+    this.sendBufferBytes = options.sendBufferBytes ?? STREAM_SEND_BUFFER_BYTES;
     this.watch = new ServerWatch(this.path, () => this.serverAppeared());
   }
 
@@ -111,6 +116,7 @@ export class StreamClientTransport implements ClientTransport {
         return;
       }
       this.connected = true;
+      enlargeSendBuffer(socket, this.sendBufferBytes);
       this.connectError = undefined;
       this.reconnectAttempt = 0;
       settled();

@@ -27,6 +27,7 @@ import {
 import { describeSocket } from '@udsipc/sys';
 import { peerCredentials } from './peer-credentials.js';
 import { probeStreamSocket } from './probe-socket.js';
+import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -39,6 +40,11 @@ export interface StreamServerSettings {
   idleTimeoutMs?: number;
   /** Reading from a peer pauses while this many reply bytes wait for it to read (default 4 MiB). */
   writeHighWaterBytes?: number;
+  /**
+   * Each connection's kernel send buffer asked for (the kernel doubles it; default 1 MiB, so a 1 MiB
+   * reply is in flight at once: send-buffer.ts); 0 leaves the kernel's default.
+   */
+  sendBufferBytes?: number;
   onEvent?: TransportEventListener;
 }
 
@@ -47,6 +53,7 @@ export const STREAM_SERVER_DEFAULTS = {
   maxConnections: 1024,
   idleTimeoutMs: 10_000,
   writeHighWaterBytes: 4 * 1024 * 1024,
+  sendBufferBytes: STREAM_SEND_BUFFER_BYTES,
 } as const;
 
 /** Bytes read from one connection before it waits for the others' turn (one read of node's 64 KiB buffer). */
@@ -114,6 +121,7 @@ export class StreamServerTransport implements ServerTransport {
   private readonly maxConnections: number;
   private readonly idleTimeoutMs: number;
   private readonly highWaterBytes: number;
+  private readonly sendBufferBytes: number;
   private readonly onEvent: TransportEventListener;
   private server: Server | undefined;
   /** The listener's close, once begun by stopTaking. */
@@ -138,6 +146,7 @@ export class StreamServerTransport implements ServerTransport {
     this.maxConnections = options.maxConnections ?? STREAM_SERVER_DEFAULTS.maxConnections;
     this.idleTimeoutMs = options.idleTimeoutMs ?? STREAM_SERVER_DEFAULTS.idleTimeoutMs;
     this.highWaterBytes = options.writeHighWaterBytes ?? STREAM_SERVER_DEFAULTS.writeHighWaterBytes;
+    this.sendBufferBytes = options.sendBufferBytes ?? STREAM_SERVER_DEFAULTS.sendBufferBytes;
     this.onEvent = options.onEvent ?? ignoreTransportEvent;
   }
 
@@ -196,6 +205,7 @@ export class StreamServerTransport implements ServerTransport {
       this.onSendFailure,
     );
     this.peers.add(peer);
+    enlargeSendBuffer(socket, this.sendBufferBytes);
     socket.setNoDelay?.(true);
     socket.setTimeout(this.idleTimeoutMs, () => {
       if (peer.decoder.pendingBytes > 0) {
