@@ -1,6 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { ProtocolError } from './errors.js';
 import { CSTRING_MAX_TEXT_BYTES, CSTRING_RECORD_BYTES } from './limits.js';
+import { decodeUtf8 } from './utf8-text.js';
 
 /** Encodes text as the seed's wire: one 1024-byte buffer, NUL-terminated and NUL-padded. */
 export function encodeCString(text: string): Buffer {
@@ -37,6 +37,7 @@ export function decodeCString(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
   if (end === -1) throw new ProtocolError('NOT_TERMINATED', 'cstring record has no terminating NUL byte');
   const text = bytes.subarray(0, end);
-  if (!isUtf8(text)) throw new ProtocolError('INVALID_UTF8', 'cstring text is not valid UTF-8');
-  return Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8');
+  const decoded = decodeUtf8(text);
+  if (decoded === undefined) throw new ProtocolError('INVALID_UTF8', 'cstring text is not valid UTF-8');
+  return decoded;
 }

@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import {
   ATTACHED_HEADER_BYTES,
   attachBinary,
@@ -19,6 +18,7 @@ import {
   PROTOCOL_VERSION,
 } from './limits.js';
 import { type EventEnvelope, TOPIC_PATTERN } from './subscriptions.js';
+import { decodeUtf8 } from './utf8-text.js';
 
 export interface JsonLimits {
   /** Largest encoded message accepted or produced, in bytes. */
@@ -116,11 +116,12 @@ function parseJsonObject(bytes: Uint8Array, limits: JsonLimits): Record<string, 
       `message is ${bytes.length} bytes, over the limit of ${limits.maxBytes}`,
     );
   }
-  if (!isUtf8(bytes)) throw new ProtocolError('INVALID_UTF8', 'message is not valid UTF-8');
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new ProtocolError('INVALID_UTF8', 'message is not valid UTF-8');
   assertJsonDepth(bytes, limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, limits.maxValues);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'parse error';
     throw new ProtocolError('MALFORMED', `message is not JSON: ${reason}`);
