@@ -146,3 +146,42 @@ describe('datagram senders without an address', () => {
     expect(executionCounts(ws.log).get('crui:1')).toBe(1);
   });
 });
+
+describe('datagram clients of one process at a full server queue', () => {
+  const ws = useServerWorkspace();
+  let running: ServerProcess | undefined;
+  const clients: RpcClient[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    if (running) await stopServer(running, 'SIGKILL');
+  });
+
+  it('take turns at it: while the server is stopped 200 clients wait in line, and every request then runs once', async () => {
+    running = await startServer('dgram', ws.path, ws.log);
+    const many = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        connectClient({ transport: 'dgram', path: ws.path, replyDirectory: join(ws.dir, 'replies') }),
+      ),
+    );
+    clients.push(...many);
+    // Stopped, the server reads nothing: its queue (net.unix.max_dgram_qlen, 10 here) fills with the
+    // first requests and every other client of this process meets it full or waits in line behind.
+    running.child.kill('SIGSTOP');
+    const replies = Promise.all(
+      many.flatMap((client, ci) =>
+        Array.from({ length: 5 }, (_, ri) =>
+          client.request('echo', { text: `c${ci} r${ri}` }).then((reply) => reply.text === `c${ci} r${ri}`),
+        ),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running.child.kill('SIGCONT');
+    const matched = await replies;
+    expect(matched).toHaveLength(1_000);
+    expect(matched.every(Boolean)).toBe(true);
+    const counts = executionCounts(ws.log);
+    expect(counts.size).toBe(1_000);
+    expect([...counts.values()].filter((times) => times !== 1)).toEqual([]);
+  });
+});

@@ -36,6 +36,7 @@ import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
 import { openReplySocketTo } from './reply-access.js';
+import { type GateWaiter, gateFor, releaseGate, type ServerQueueGate } from './server-queue-gate.js';
 import { socketFileOwner } from './socket-file-owner.js';
 
 export interface DatagramClientOptions extends ClientTransportOptions {
@@ -45,7 +46,6 @@ export interface DatagramClientOptions extends ClientTransportOptions {
   maxQueuedFrames?: number;
 }
 
-const DRAIN_GUARD_MS = 50;
 /** A fence that met a full reply queue is sent again this soon: our own loop is draining that queue. */
 const FENCE_RETRY_MS = 1;
 /** Starts a fence datagram; neither `{` (JSON) nor 0x1E (a batch), so it can never pass for a reply. */
@@ -107,9 +107,14 @@ export class DatagramClientTransport implements ClientTransport {
   private readonly burst = new Burst(() => {
     if (!this.congested) this.flush();
   });
+  /** Whether this client waits in its gate's line for room in the server's queue. */
   private congested = false;
+  /** Shared with this process's other clients of the server: see server-queue-gate.ts. */
+  private readonly gate: ServerQueueGate;
+  /** This client as its gate's line sees it. */
+  private readonly inLine: GateWaiter = { flush: () => this.flush() };
   private anonymousKeys = 0;
-  private drainTimer: NodeJS.Timeout | undefined;
+  private released = false;
   private onFrame: (frame: Buffer) => void = () => {};
   private onLinkFailure: LinkFailureListener = () => {};
   private onServerBack: ServerBackListener = () => {};
@@ -124,6 +129,7 @@ export class DatagramClientTransport implements ClientTransport {
     this.replyPath = allocateReplyPath(this.replyDirectory);
     this.sendPath = sendPathFor(this.replyPath);
     this.watch = new ServerWatch(this.serverPath, () => this.serverAppeared());
+    this.gate = gateFor(this.serverPath);
   }
 
   async open(
@@ -156,7 +162,8 @@ export class DatagramClientTransport implements ClientTransport {
     this.replies = replies;
     this.socket = socket;
     removeReplySocketsOnExit();
-    socket.onWritable(() => this.flush());
+    // Only the socket whose send met the full queue polls (unix-dgram, one-shot): room for the line.
+    socket.onWritable(() => this.gate.open());
     this.connectToServer(socket);
     this.watch.start();
   }
@@ -171,7 +178,9 @@ export class DatagramClientTransport implements ClientTransport {
     const socket = this.socket;
     if (!socket) return;
     this.connectToServer(socket);
-    if (this.outbox.size > 0 && !this.congested) this.flush();
+    // A new server's queue is empty: whoever waited for room in the old one's may send.
+    if (this.gate.isFull) this.gate.open();
+    else if (this.outbox.size > 0 && !this.congested) this.flush();
     if (this.fence) return;
     this.fence = Buffer.concat([Buffer.of(FENCE_TAG), randomBytes(16)]);
     this.sendFence();
@@ -217,7 +226,7 @@ export class DatagramClientTransport implements ClientTransport {
     const socket = this.socket;
     if (!socket) return 'TRANSPORT_CLOSED';
     const queueKey = key ?? `#${++this.anonymousKeys}`;
-    if (this.outbox.size === 0 && !this.burst.active) {
+    if (this.outbox.size === 0 && !this.burst.active && !this.gate.isFull) {
       this.burst.start();
       // Even a lone JSON frame goes as a batch (of one): a server batches what it sends only to a
       // peer that batches itself (dgram-batch.ts), and a subscriber sends little but a subscribe,
@@ -233,6 +242,11 @@ export class DatagramClientTransport implements ClientTransport {
     }
     if (!this.outbox.has(queueKey) && this.outbox.size >= this.maxQueuedFrames) return 'QUEUE_FULL';
     this.outbox.set(queueKey, frame);
+    if (!this.congested && !this.burst.active) {
+      // Held only because the server's queue is full (the gate): wait in line for room.
+      this.flush();
+      return undefined;
+    }
     // A burst leaves in growing parts, so the server starts on the first while the rest is
     // produced, yet a long burst still travels in few datagrams.
     if (!this.congested && this.burst.partDue(this.outbox.size)) this.flush();
@@ -280,15 +294,21 @@ export class DatagramClientTransport implements ClientTransport {
     return true;
   }
 
+  /** This client's send met the server's queue full: its socket polls for room, and it waits in line. */
   private waitForRoom(): void {
     this.congested = true;
-    // 'writable' should follow congestion; this timer only guards against a wake-up that never comes.
-    this.drainTimer ??= setInterval(() => this.flush(), DRAIN_GUARD_MS);
+    this.gate.congested(this.inLine);
   }
 
   /** Sends the outbox, packing frames into batch datagrams, until it is empty or the server's queue is full. */
   private flush(): void {
     const socket = this.socket;
+    if (socket && this.outbox.size > 0 && this.gate.isFull) {
+      // Another client of this process met the queue full: wait in line rather than try.
+      this.congested = true;
+      this.gate.wait(this.inLine);
+      return;
+    }
     while (socket && this.outbox.size > 0) {
       const keys: string[] = [];
       const frames: Buffer[] = [];
@@ -310,8 +330,6 @@ export class DatagramClientTransport implements ClientTransport {
       }
     }
     this.congested = false;
-    clearInterval(this.drainTimer);
-    this.drainTimer = undefined;
   }
 
   /** Removes this client's two socket files once their sockets are closed. */
@@ -334,6 +352,9 @@ export class DatagramClientTransport implements ClientTransport {
       this.forgetSocketFiles();
     }
     this.outbox.clear();
-    clearInterval(this.drainTimer);
+    if (!this.released) {
+      this.released = true;
+      releaseGate(this.serverPath, this.gate, this.inLine);
+    }
   }
 }
