@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REPLY_SOCKET_PATTERN, type TransportName } from '@udsipc/protocol';
 import { probeSocket } from '@udsipc/transport-dgram';
 import { type Running, spawnNode as spawnScript } from '../../../scripts/test-support/process.mjs';
+import { takesConnections } from '../../../scripts/test-support/socket-state.mjs';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 const APP = join(import.meta.dirname, '..');
@@ -101,13 +102,16 @@ export async function waitFor(
   }
 }
 
-/** Resolves once a live server is bound at `path` (a stale file left by a killed one does not count). */
+/**
+ * Resolves once a live server is bound at `path` and takes connections: a stale file left by a killed
+ * one does not count, nor a stream socket bound but not listening yet (takesConnections).
+ */
 export function waitForSocket(path: string, running?: Running): Promise<void> {
   return waitFor(
     `a live socket at ${path}`,
     () => {
       try {
-        return lstatSync(path).isSocket() && probeSocket(path) === 'live';
+        return lstatSync(path).isSocket() && probeSocket(path) === 'live' && takesConnections(path);
       } catch {
         return false;
       }

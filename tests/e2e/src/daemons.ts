@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeSocket } from '@udsipc/transport-dgram';
 import { type Running, spawnNode, spawnProcess } from '../../../scripts/test-support/process.mjs';
+import { takesConnections } from '../../../scripts/test-support/socket-state.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -60,12 +61,15 @@ export async function stop(running: Running, signal: NodeJS.Signals = 'SIGTERM')
 
 export { sleep };
 
-/** Resolves once a live server is bound at `path` (a stale file left by a killed one does not count). */
+/**
+ * Resolves once a live server is bound at `path` and takes connections: a stale file left by a killed
+ * one does not count, nor a stream socket bound but not listening yet (takesConnections).
+ */
 export async function waitForSocket(path: string, timeoutMs = HANG_GUARD_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if (lstatSync(path).isSocket() && probeSocket(path) === 'live') return;
+      if (lstatSync(path).isSocket() && probeSocket(path) === 'live' && takesConnections(path)) return;
     } catch {
       // Not there yet.
     }
