@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { raiseSendBuffer } from '@udsipc/sys';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from '../src/send-buffer.js';
 import { descriptorOf } from '../src/socket-descriptor.js';
+import { StreamClientTransport } from '../src/stream-client.js';
+import { StreamServerTransport } from '../src/stream-server.js';
 
 /** The send buffer the kernel holds for a socket now (asking for 1 byte never lowers it). */
 function sendBufferOf(socket: Socket): number {
@@ -72,5 +74,66 @@ describe('stream send buffer', () => {
 
   it('answers undefined for a socket with no descriptor yet', () => {
     expect(enlargeSendBuffer(new Socket(), STREAM_SEND_BUFFER_BYTES)).toBeUndefined();
+  });
+
+  /** The send buffers of this process's sockets now, by descriptor (asking for 1 byte lowers nothing). */
+  function socketSendBuffers(): Map<number, number> {
+    const buffers = new Map<number, number>();
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/self/fd/${name}`);
+      } catch {
+        continue;
+      }
+      if (!target.startsWith('socket:')) continue;
+      const now = raiseSendBuffer(fd, 1);
+      if (typeof now === 'object') buffers.set(fd, now.bytes);
+    }
+    return buffers;
+  }
+
+  it('is raised by the stream transports on the connections they make and accept', async () => {
+    const { client, accepted } = await connectedPair();
+    const plain = sendBufferOf(client);
+    const granted = enlargeSendBuffer(accepted, STREAM_SEND_BUFFER_BYTES);
+    if (typeof granted !== 'object') throw new Error(`not raised: ${String(granted)}`);
+    if (granted.bytes <= plain) {
+      console.log(
+        `SKIPPED: the kernel grants no more than its default ${plain} here (net.core.wmem_max, no CAP_NET_ADMIN)`,
+      );
+      return;
+    }
+    const raised = () => [...socketSendBuffers().values()].filter((bytes) => bytes === granted.bytes).length;
+    const before = raised();
+    // The client transport, on a connection to the plain server of connectedPair's directory.
+    const path = join(dir as string, 's.sock');
+    const transport = new StreamClientTransport({ path, wire: 'json' });
+    await transport.open(
+      () => {},
+      () => {},
+    );
+    expect(raised()).toBe(before + 1);
+    await transport.close();
+    // The server transport, on a connection a plain client makes to it.
+    const served = new StreamServerTransport({ path: join(dir as string, 'served.sock'), codec: 'json' });
+    await served.listen(
+      () => {},
+      () => {},
+    );
+    try {
+      const plainClient = connect(join(dir as string, 'served.sock'));
+      sockets.push(plainClient);
+      await new Promise<void>((resolve) => plainClient.once('connect', () => resolve()));
+      // The transport's accept runs in a turn of its own after the client's connect (5 s: a hang guard).
+      for (let waited = 0; raised() === before && waited < 5_000; waited += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(raised()).toBe(before + 1);
+      expect(sendBufferOf(plainClient)).toBe(plain);
+    } finally {
+      await served.close();
+    }
   });
 });
