@@ -10,6 +10,7 @@ import {
 import type { ErrorBody, ReplyEnvelope, RequestEnvelope } from './envelope.js';
 import { ProtocolError } from './errors.js';
 import { assertJsonDepth } from './json-limits.js';
+import { envelopeText } from './json-text.js';
 import {
   DEFAULT_MAX_JSON_DEPTH,
   MAX_REQUEST_ID_LENGTH,
@@ -39,7 +40,7 @@ export function encodeJson(
 ): Buffer {
   const detached = 'payload' in envelope ? detachBinary(envelope.payload) : undefined;
   if (detached) return encodeAttached(envelope, detached, limits);
-  const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
+  const bytes = Buffer.from(envelopeText(envelope), 'utf8');
   if (bytes.length > limits.maxBytes) {
     throw new ProtocolError(
       'TOO_LARGE',
@@ -60,10 +61,7 @@ function encodeAttached(
   detached: DetachedPayload,
   limits: JsonLimits,
 ): Buffer {
-  const json = Buffer.from(
-    JSON.stringify({ ...envelope, payload: detached.json, bin: detached.bin }),
-    'utf8',
-  );
+  const json = Buffer.from(envelopeText({ ...envelope, payload: detached.json, bin: detached.bin }), 'utf8');
   const total = ATTACHED_HEADER_BYTES + json.length + detached.bytes;
   if (total > limits.maxBytes) {
     throw new ProtocolError(
