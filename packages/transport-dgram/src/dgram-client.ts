@@ -36,7 +36,7 @@ import { DatagramSocket } from './dgram-socket.js';
 import { PEER_GONE_ERRNOS } from './errno.js';
 import { probeSocket } from './probe-socket.js';
 import { openReplySocketTo } from './reply-access.js';
-import { type GateWaiter, gateFor, releaseGate, type ServerQueueGate } from './server-queue-gate.js';
+import { type GateWaiter, gateFor, releaseGate, ServerQueueGate } from './server-queue-gate.js';
 import { socketFileOwner } from './socket-file-owner.js';
 
 export interface DatagramClientOptions extends ClientTransportOptions {
@@ -109,12 +109,16 @@ export class DatagramClientTransport implements ClientTransport {
   });
   /** Whether this client waits in its gate's line for room in the server's queue. */
   private congested = false;
-  /** Shared with this process's other clients of the server: see server-queue-gate.ts. */
-  private readonly gate: ServerQueueGate;
+  /**
+   * Shared with this process's other clients of the server while open (see server-queue-gate.ts);
+   * a gate of its own before and after, so a client that never opens, or fails to, holds no place
+   * in the shared one.
+   */
+  private gate = new ServerQueueGate();
+  private sharesGate = false;
   /** This client as its gate's line sees it. */
   private readonly inLine: GateWaiter = { flush: () => this.flush() };
   private anonymousKeys = 0;
-  private released = false;
   private onFrame: (frame: Buffer) => void = () => {};
   private onLinkFailure: LinkFailureListener = () => {};
   private onServerBack: ServerBackListener = () => {};
@@ -129,7 +133,6 @@ export class DatagramClientTransport implements ClientTransport {
     this.replyPath = allocateReplyPath(this.replyDirectory);
     this.sendPath = sendPathFor(this.replyPath);
     this.watch = new ServerWatch(this.serverPath, () => this.serverAppeared());
-    this.gate = gateFor(this.serverPath);
   }
 
   async open(
@@ -161,6 +164,10 @@ export class DatagramClientTransport implements ClientTransport {
     }
     this.replies = replies;
     this.socket = socket;
+    if (!this.sharesGate) {
+      this.gate = gateFor(this.serverPath);
+      this.sharesGate = true;
+    }
     removeReplySocketsOnExit();
     // Only the socket whose send met the full queue polls (unix-dgram, one-shot): room for the line.
     socket.onWritable(() => this.gate.open());
@@ -352,9 +359,10 @@ export class DatagramClientTransport implements ClientTransport {
       this.forgetSocketFiles();
     }
     this.outbox.clear();
-    if (!this.released) {
-      this.released = true;
+    if (this.sharesGate) {
+      this.sharesGate = false;
       releaseGate(this.serverPath, this.gate, this.inLine);
+      this.gate = new ServerQueueGate();
     }
   }
 }

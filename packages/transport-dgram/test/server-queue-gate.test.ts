@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DatagramClientTransport } from '../src/dgram-client.js';
 import { type GateWaiter, gateFor, releaseGate, ServerQueueGate } from '../src/server-queue-gate.js';
 
 /** A client holding `frames` frames; the server's queue takes `room.left` more before it is full. */
@@ -74,5 +78,53 @@ describe('server queue gate', () => {
     releaseGate('/run/x.sock', first, noop);
     releaseGate('/run/x.sock', first, noop);
     expect(gateFor('/run/x.sock')).not.toBe(first);
+  });
+});
+
+describe("a datagram client's place in its gate", () => {
+  const noop: GateWaiter = { flush: () => {} };
+
+  /** Whether the gate of `path` is still held by someone besides one probe joining and leaving. */
+  function heldByOthers(path: string): boolean {
+    const probe = gateFor(path);
+    releaseGate(path, probe, noop);
+    const again = gateFor(path);
+    releaseGate(path, again, noop);
+    return again === probe;
+  }
+
+  it('is taken when it opens and given back when it closes; a client that never opens, or fails to, holds none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'udsipc-gate-'));
+    try {
+      const path = join(dir, 'server.sock');
+      // Never opened.
+      new DatagramClientTransport({ path, wire: 'json', replyDirectory: join(dir, 'replies') });
+      expect(heldByOthers(path)).toBe(false);
+      // Its open fails: the reply directory cannot be made under a regular file.
+      writeFileSync(join(dir, 'file'), '');
+      const failing = new DatagramClientTransport({
+        path,
+        wire: 'json',
+        replyDirectory: join(dir, 'file', 'replies'),
+      });
+      await expect(
+        failing.open(
+          () => {},
+          () => {},
+        ),
+      ).rejects.toThrow();
+      expect(heldByOthers(path)).toBe(false);
+      // Opened (no server needed to bind its own sockets), then closed.
+      const open = new DatagramClientTransport({ path, wire: 'json', replyDirectory: join(dir, 'replies') });
+      await open.open(
+        () => {},
+        () => {},
+      );
+      expect(heldByOthers(path)).toBe(true);
+      await open.close();
+      expect(heldByOthers(path)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
