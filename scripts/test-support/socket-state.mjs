@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 
 /** __SO_ACCEPTCON in the Flags column of /proc/net/unix: the socket listens. */
 const ACCEPTING = 0x10000;
@@ -28,4 +28,17 @@ export function takesConnections(path) {
     if ((Number.parseInt(fields[3], 16) & ACCEPTING) !== 0) return true;
   }
   return false;
+}
+
+/**
+ * Whether a live server is bound at `path` and takes connections: a socket file, that `probe`
+ * (transport-dgram's probeSocket) finds 'live', so a stale file left by a killed server does not
+ * count, and takesConnections, so neither does a stream socket bound but not listening yet.
+ */
+export function serverTakesConnections(path, probe) {
+  try {
+    return lstatSync(path).isSocket() && probe(path) === 'live' && takesConnections(path);
+  } catch {
+    return false;
+  }
 }

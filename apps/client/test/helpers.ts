@@ -1,10 +1,10 @@
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPLY_SOCKET_PATTERN, type TransportName } from '@udsipc/protocol';
 import { probeSocket } from '@udsipc/transport-dgram';
 import { type Running, spawnNode as spawnScript } from '../../../scripts/test-support/process.mjs';
-import { takesConnections } from '../../../scripts/test-support/socket-state.mjs';
+import { serverTakesConnections } from '../../../scripts/test-support/socket-state.mjs';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 
 const APP = join(import.meta.dirname, '..');
@@ -109,13 +109,7 @@ export async function waitFor(
 export function waitForSocket(path: string, running?: Running): Promise<void> {
   return waitFor(
     `a live socket at ${path}`,
-    () => {
-      try {
-        return lstatSync(path).isSocket() && probeSocket(path) === 'live' && takesConnections(path);
-      } catch {
-        return false;
-      }
-    },
+    () => serverTakesConnections(path, probeSocket),
     10_000,
     running,
   );

@@ -1,10 +1,9 @@
-import { lstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeSocket } from '@udsipc/transport-dgram';
 import { type Running, spawnNode, spawnProcess } from '../../../scripts/test-support/process.mjs';
-import { takesConnections } from '../../../scripts/test-support/socket-state.mjs';
+import { serverTakesConnections } from '../../../scripts/test-support/socket-state.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -68,11 +67,7 @@ export { sleep };
 export async function waitForSocket(path: string, timeoutMs = HANG_GUARD_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      if (lstatSync(path).isSocket() && probeSocket(path) === 'live' && takesConnections(path)) return;
-    } catch {
-      // Not there yet.
-    }
+    if (serverTakesConnections(path, probeSocket)) return;
     if (Date.now() > deadline) throw new Error(`no live socket at ${path} after ${timeoutMs} ms`);
     await sleep(10);
   }
