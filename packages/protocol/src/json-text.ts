@@ -20,18 +20,33 @@ const SPACES = 0x20202020;
 const ONES = 0x01010101;
 const HIGH_BITS = 0x80808080 | 0;
 
-/** Where a long string's UTF-8 bytes are put to be checked; grown to the longest string seen. */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
-let words = new Int32Array(scratch.buffer, 0, scratch.length >>> 2);
+/**
+ * Where a long string's UTF-8 bytes are put to be checked: kept between calls and grown to the
+ * longest string seen, up to 1 MiB. A longer string gets a buffer of its own for the one check, so
+ * a single huge message does not pin its size in memory for the life of the process.
+ */
+const MAX_KEPT_SCRATCH_BYTES = 1024 * 1024;
+let kept = Buffer.allocUnsafeSlow(64 * 1024);
+let keptWords = new Int32Array(kept.buffer, 0, kept.length >>> 2);
 
-function scratchFor(chars: number): Buffer {
-  if (scratch.length < chars) {
-    let size = scratch.length;
-    while (size < chars) size *= 2;
-    scratch = Buffer.allocUnsafeSlow(size);
-    words = new Int32Array(scratch.buffer, 0, size >>> 2);
+interface Scratch {
+  readonly bytes: Buffer;
+  /** The same memory, 4 bytes at a time (the buffer has an ArrayBuffer of its own, from offset 0). */
+  readonly words: Int32Array;
+}
+
+function scratchFor(chars: number): Scratch {
+  if (chars > MAX_KEPT_SCRATCH_BYTES) {
+    const bytes = Buffer.allocUnsafeSlow(chars);
+    return { bytes, words: new Int32Array(bytes.buffer, 0, chars >>> 2) };
   }
-  return scratch;
+  if (kept.length < chars) {
+    let size = kept.length;
+    while (size < chars) size *= 2;
+    kept = Buffer.allocUnsafeSlow(size);
+    keptWords = new Int32Array(kept.buffer, 0, size >>> 2);
+  }
+  return { bytes: kept, words: keptWords };
 }
 
 /**
@@ -43,11 +58,10 @@ function scratchFor(chars: number): Buffer {
  * at the end of the buffer; either way a count that is not its length, or a high bit, refuses it.
  */
 export function needsNoEscaping(text: string): boolean {
-  const bytes = scratchFor(text.length);
+  const { bytes, words: view } = scratchFor(text.length);
   const written = bytes.write(text, 0, 'utf8');
   if (written !== text.length) return false;
   const whole = written >>> 2;
-  const view = words;
   let marks = 0;
   for (let i = 0; i < whole; i++) {
     const word = view[i]!;

@@ -110,12 +110,16 @@ describe('needsNoEscaping', () => {
     );
   });
 
-  it('is not misled by the bytes of a longer string checked before, or by a string longer than its buffer', () => {
+  it('is not misled by the bytes of a longer string checked before, or by a string longer than its buffer or than what it keeps', () => {
     expect(needsNoEscaping(`${'a'.repeat(1000)}"`)).toBe(false);
     expect(needsNoEscaping('a'.repeat(999))).toBe(true);
     // Longer than the 64 KiB it starts with: the buffer grows instead of cutting the string short.
     expect(needsNoEscaping(`${'a'.repeat(200_000)}\\`)).toBe(false);
     expect(needsNoEscaping('a'.repeat(200_000))).toBe(true);
+    // Longer than the 1 MiB it keeps: checked in a buffer of its own, the kept one left as it was.
+    expect(needsNoEscaping(`${'a'.repeat(1_200_000)}\u0001`)).toBe(false);
+    expect(needsNoEscaping('a'.repeat(1_200_001))).toBe(true);
+    expect(needsNoEscaping(`${'a'.repeat(999)}"`)).toBe(false);
     // One character outside ASCII where a cut write would stop at exactly the string's length.
     expect(needsNoEscaping(`é${'a'.repeat(LONG - 2)}€`)).toBe(false);
   });
