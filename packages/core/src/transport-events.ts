@@ -6,11 +6,13 @@ export type TransportEvent =
   | { type: 'socket-error'; peer: string; code: string }
   | { type: 'unbound-sender' }
   /**
-   * The datagram server's send buffer, which every client's unread replies are charged to: small
-   * (`raised` false: net.core.wmem_max held it down), one client that stops reading can stall
-   * replies to all (see the datagram adapter).
+   * A server's kernel send buffer, as far as it could be raised (`raised` false: net.core.wmem_max
+   * held it down, or `reason` says why it could not be asked). `dgram`: the one socket every
+   * client's unread replies are charged to; small, one client that stops reading can stall replies
+   * to all (see the datagram adapter). `stream`: said for the first connection accepted; small, a
+   * large message takes turns between writer and reader (see the stream adapter's send-buffer.ts).
    */
-  | { type: 'send-buffer'; bytes: number; raised: boolean; reason?: string }
+  | { type: 'send-buffer'; socket: 'dgram' | 'stream'; bytes: number; raised: boolean; reason?: string }
   /** A broker transport (NATS) lost its link, and got it back (it reconnects by itself). */
   | { type: 'link-down'; url: string }
   | { type: 'link-up'; url: string };

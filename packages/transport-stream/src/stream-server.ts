@@ -24,7 +24,7 @@ import {
   DEFAULT_SOCKET_MODE,
   jsonCodec,
 } from '@udsipc/protocol';
-import { describeSocket } from '@udsipc/sys';
+import { describeSocket, type SendBuffer } from '@udsipc/sys';
 import { peerCredentials } from './peer-credentials.js';
 import { probeStreamSocket } from './probe-socket.js';
 import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
@@ -132,6 +132,7 @@ export class StreamServerTransport implements ServerTransport {
   readonly activated: boolean;
   private readonly peers = new Set<StreamPeer>();
   private serial = 0;
+  private sendBufferReported = false;
   private onFrame: FrameListener | undefined;
   private onSendFailure: SendFailureListener = () => {};
   private holding = false;
@@ -186,6 +187,25 @@ export class StreamServerTransport implements ServerTransport {
     });
   }
 
+  /**
+   * Says once, for the first connection, what its send buffer came to: every connection asks for
+   * the same, so the first tells the operator whether net.core.wmem_max holds them all down.
+   */
+  private reportSendBuffer(outcome: SendBuffer | string | undefined): void {
+    if (this.sendBufferReported || outcome === undefined) return;
+    this.sendBufferReported = true;
+    if (typeof outcome === 'string') {
+      this.onEvent({ type: 'send-buffer', socket: 'stream', bytes: 0, raised: false, reason: outcome });
+      return;
+    }
+    this.onEvent({
+      type: 'send-buffer',
+      socket: 'stream',
+      bytes: outcome.bytes,
+      raised: outcome.bytes >= 2 * this.sendBufferBytes,
+    });
+  }
+
   private accept(socket: Socket): void {
     if (this.holding) {
       socket.destroy();
@@ -205,7 +225,7 @@ export class StreamServerTransport implements ServerTransport {
       this.onSendFailure,
     );
     this.peers.add(peer);
-    enlargeSendBuffer(socket, this.sendBufferBytes);
+    this.reportSendBuffer(enlargeSendBuffer(socket, this.sendBufferBytes));
     socket.setNoDelay?.(true);
     socket.setTimeout(this.idleTimeoutMs, () => {
       if (peer.decoder.pendingBytes > 0) {

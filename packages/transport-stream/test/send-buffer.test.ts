@@ -1,7 +1,10 @@
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { raiseSendBuffer } from '@udsipc/sys';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from '../src/send-buffer.js';
@@ -136,4 +139,79 @@ describe('stream send buffer', () => {
       await served.close();
     }
   });
+});
+
+/** The fixture server, run as `nobody` with `bytes` asked for; resolves with its events once stopped. */
+async function eventsOfServerAsNobody(dir: string, bytes: number, connections: number): Promise<unknown[]> {
+  const path = join(dir, `as-nobody-${bytes}.sock`);
+  const child = spawn(process.execPath, [FIXTURE, path, String(bytes)], {
+    uid: NOBODY,
+    gid: NOBODY,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  const exited = once(child, 'exit');
+  const listening = new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const line of parts) {
+        if (line === 'listening') resolve();
+        else lines.push(line);
+      }
+    });
+    void exited.then(([code]) => reject(new Error(`fixture server exited with ${String(code)}`)));
+  });
+  await listening;
+  for (let i = 0; i < connections; i++) {
+    const socket = connect(path);
+    await once(socket, 'connect');
+    // The server has accepted it once it has answered nothing and the connection stands: a byte
+    // round trip is not needed, end() lets the server see the close after its accept.
+    socket.end();
+    await once(socket, 'close');
+  }
+  child.stdin.end();
+  await exited;
+  return lines.map((line) => JSON.parse(line) as unknown);
+}
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/send-buffer-server.mjs', import.meta.url));
+const NOBODY = 65534;
+
+describe("the stream server says what its connections' send buffers came to", () => {
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot)
+    console.warn('SKIPPED: the send-buffer warning test runs its server as nobody, which needs root');
+
+  it.skipIf(!asRoot)(
+    'once, for the first connection: raised as asked, or not raised where net.core.wmem_max holds it down',
+    async (context) => {
+      const probe = spawnSync(process.execPath, [FIXTURE, '--probe'], {
+        uid: NOBODY,
+        gid: NOBODY,
+        encoding: 'utf8',
+      });
+      if (probe.status !== 0) context.skip(`user nobody cannot run ${FIXTURE}: ${probe.stderr}`);
+      const wmemMax = Number(readFileSync('/proc/sys/net/core/wmem_max', 'utf8').trim());
+      const dir = mkdtempSync(join(tmpdir(), 'udsipc-sndbuf-nobody-'));
+      // Nobody's own directory: a server refuses one others may write in.
+      chownSync(dir, NOBODY, NOBODY);
+      try {
+        // Without CAP_NET_ADMIN the kernel caps SO_SNDBUF at wmem_max (then doubles it).
+        const over = await eventsOfServerAsNobody(dir, wmemMax + 4096, 2);
+        expect(over).toEqual([{ type: 'send-buffer', socket: 'stream', bytes: 2 * wmemMax, raised: false }]);
+        // Within wmem_max (or below what the socket has already: it is never lowered) it is raised.
+        const under = Math.floor(wmemMax / 2);
+        const within = await eventsOfServerAsNobody(dir, under, 2);
+        expect(within).toHaveLength(1);
+        expect(within[0]).toMatchObject({ type: 'send-buffer', socket: 'stream', raised: true });
+        expect((within[0] as { bytes: number }).bytes).toBeGreaterThanOrEqual(2 * under);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

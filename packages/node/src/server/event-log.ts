@@ -102,8 +102,10 @@ export function createEventLog(logger: ServerLogger, limits: WarnLimits = DEFAUL
         if (!event.raised) {
           warn(
             'send-buffer',
-            { bytes: event.bytes, ...(event.reason ? { reason: event.reason } : {}) },
-            'datagram send buffer left small (net.core.wmem_max, no CAP_NET_ADMIN): a client that stops reading can stall replies to every client; raise net.core.wmem_max to 16777216',
+            { socket: event.socket, bytes: event.bytes, ...(event.reason ? { reason: event.reason } : {}) },
+            event.socket === 'dgram'
+              ? 'datagram send buffer left small (net.core.wmem_max, no CAP_NET_ADMIN): a client that stops reading can stall replies to every client; raise net.core.wmem_max to 16777216'
+              : 'stream send buffers left small (net.core.wmem_max, no CAP_NET_ADMIN): a large message waits for its reader to take each part; raise net.core.wmem_max to 1048576',
           );
         }
         return;
