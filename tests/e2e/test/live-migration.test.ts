@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectClient } from '@udsipc/node';
 import type { TransportName } from '@udsipc/protocol';
@@ -193,14 +193,29 @@ describe.each(['dgram', 'stream'] as const)('server outages over %s', (transport
   }, 30_000);
 });
 
+/** The last lines of the log criu was told to write (`-o NAME` in the `-D` directory), if any. */
+function criuLogTail(args: string[]): string {
+  const at = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const images = at('-D');
+  const log = at('-o');
+  if (!images || !log) return '';
+  try {
+    return readFileSync(join(images, log), 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 /** Plain `criu`, as a container runtime would run it: no quiesce, the socket dumped with its queue. */
 async function criu(args: string[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const run = spawnSync('criu', args, { encoding: 'utf8' });
     if (run.status === 0) return;
+    // criu writes its errors to the -o log, not to its output: the failure says what the log says.
+    const said = `${run.stdout}${run.stderr}${criuLogTail(args)}`;
     // A restore right after the dump may find the dumped pid still held by its zombie.
-    if (attempt >= 20 || !/File exists|EEXIST/.test(`${run.stdout}${run.stderr}`)) {
-      throw new Error(`criu ${args[0]} failed: ${run.stdout}${run.stderr}`);
+    if (attempt >= 20 || !/File exists|EEXIST/.test(said)) {
+      throw new Error(`criu ${args[0]} failed (exit ${String(run.status)}):\n${said}`);
     }
     await sleep(50 * attempt);
   }
