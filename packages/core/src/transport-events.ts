@@ -20,3 +20,17 @@ export type TransportEvent =
 export type TransportEventListener = (event: TransportEvent) => void;
 
 export const ignoreTransportEvent: TransportEventListener = () => {};
+
+/**
+ * The send-buffer event for a server socket that asked for `askedBytes`: what the kernel granted
+ * (`raised` once it holds the doubled request), or why nothing could be asked (an errno name).
+ */
+export function sendBufferEvent(
+  socket: 'dgram' | 'stream',
+  askedBytes: number,
+  outcome: { readonly bytes: number } | string,
+): TransportEvent {
+  if (typeof outcome === 'string')
+    return { type: 'send-buffer', socket, bytes: 0, raised: false, reason: outcome };
+  return { type: 'send-buffer', socket, bytes: outcome.bytes, raised: outcome.bytes >= 2 * askedBytes };
+}

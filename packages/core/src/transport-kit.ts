@@ -49,6 +49,7 @@ export type {
 } from './transport.js';
 export {
   ignoreTransportEvent,
+  sendBufferEvent,
   type TransportEvent,
   type TransportEventListener,
 } from './transport-events.js';

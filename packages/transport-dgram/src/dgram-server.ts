@@ -16,6 +16,7 @@ import {
   QuiesceHold,
   removeIfStale,
   resolveSocketSource,
+  sendBufferEvent,
   TransportError,
   type TransportEventListener,
 } from '@udsipc/core/transport';
@@ -262,16 +263,7 @@ export class DatagramServerTransport implements ServerTransport {
    */
   private sizeSendBuffer(socket: DatagramSocket): void {
     const outcome = raiseSendBuffer(socket.descriptor, SERVER_SEND_BUFFER_BYTES);
-    if (typeof outcome === 'string') {
-      this.onEvent({ type: 'send-buffer', socket: 'dgram', bytes: 0, raised: false, reason: outcome });
-      return;
-    }
-    this.onEvent({
-      type: 'send-buffer',
-      socket: 'dgram',
-      bytes: outcome.bytes,
-      raised: outcome.bytes >= 2 * SERVER_SEND_BUFFER_BYTES,
-    });
+    this.onEvent(sendBufferEvent('dgram', SERVER_SEND_BUFFER_BYTES, outcome));
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   prepareSocketPath,
   QuiesceHold,
   resolveSocketSource,
+  sendBufferEvent,
   type TransportEventListener,
 } from '@udsipc/core/transport';
 import {
@@ -194,16 +195,7 @@ export class StreamServerTransport implements ServerTransport {
   private reportSendBuffer(outcome: SendBuffer | string | undefined): void {
     if (this.sendBufferReported || outcome === undefined) return;
     this.sendBufferReported = true;
-    if (typeof outcome === 'string') {
-      this.onEvent({ type: 'send-buffer', socket: 'stream', bytes: 0, raised: false, reason: outcome });
-      return;
-    }
-    this.onEvent({
-      type: 'send-buffer',
-      socket: 'stream',
-      bytes: outcome.bytes,
-      raised: outcome.bytes >= 2 * this.sendBufferBytes,
-    });
+    this.onEvent(sendBufferEvent('stream', this.sendBufferBytes, outcome));
   }
 
   private accept(socket: Socket): void {
