@@ -5,6 +5,7 @@
 export { adoptDescriptor } from './adopt-descriptor.js';
 export { closeDescriptor, openBoundSocket, SystemCallError } from './bound-socket.js';
 export { describeSocket, type SocketDescription } from './describe-socket.js';
+export { duplicateDescriptor } from './duplicate-descriptor.js';
 export { FFI_UNAVAILABLE } from './libc.js';
 export { type PeerCredentials, peerCredentials } from './peer-credentials.js';
 export { raiseSendBuffer, type SendBuffer } from './send-buffer.js';

@@ -1,5 +1,6 @@
-import { FFI_UNAVAILABLE, loadLibc } from './libc.js';
-import { F_DUPFD_CLOEXEC, MSG_DONTWAIT } from './linux.js';
+import { duplicateDescriptor } from './duplicate-descriptor.js';
+import { loadLibc } from './libc.js';
+import { MSG_DONTWAIT } from './linux.js';
 import { sockaddrFor } from './socket-address.js';
 
 /**
@@ -14,10 +15,8 @@ export class SendOnlyDescriptor {
 
   /** Duplicates `fd` (close-on-exec); returns the errno name when it cannot. */
   static duplicate(fd: number): SendOnlyDescriptor | string {
-    const libc = loadLibc();
-    if (!libc) return FFI_UNAVAILABLE;
-    const copy = libc.fcntlSet(fd, F_DUPFD_CLOEXEC, 3);
-    return copy < 0 ? libc.errno() : new SendOnlyDescriptor(copy);
+    const copy = duplicateDescriptor(fd);
+    return typeof copy === 'string' ? copy : new SendOnlyDescriptor(copy);
   }
 
   /** sendto(2) without blocking: 'ok', or the errno name (EAGAIN while the receiver's queue is full). */

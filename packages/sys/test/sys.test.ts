@@ -8,6 +8,7 @@ import {
   adoptDescriptor,
   closeDescriptor,
   describeSocket,
+  duplicateDescriptor,
   openBoundSocket,
   peerCredentials,
   raiseSendBuffer,
@@ -120,6 +121,29 @@ describe('adoptDescriptor', () => {
     const target = bound('kept.sock', 'dgram');
     expect(adoptDescriptor(987, target)).toBe('EBADF');
     expect(describeSocket(target)).toMatchObject({ path: join(dir, 'kept.sock') });
+  });
+});
+
+describe('duplicateDescriptor', () => {
+  it('gives a second descriptor (3 or above) for the same listening socket, which outlives the first', () => {
+    const fd = bound('listening.sock', 'stream');
+    const copy = duplicateDescriptor(fd);
+    if (typeof copy === 'string') throw new Error(copy);
+    opened.push(copy);
+    expect(copy).not.toBe(fd);
+    expect(copy).toBeGreaterThanOrEqual(3);
+    closeDescriptor(fd);
+    opened.splice(opened.indexOf(fd), 1);
+    // The socket is still there, listening, under the copy alone.
+    expect(describeSocket(copy)).toMatchObject({
+      kind: 'stream',
+      listening: true,
+      path: join(dir, 'listening.sock'),
+    });
+  });
+
+  it('answers EBADF for a descriptor that is not open', () => {
+    expect(duplicateDescriptor(987)).toBe('EBADF');
   });
 });
 

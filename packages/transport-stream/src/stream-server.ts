@@ -26,6 +26,7 @@ import {
   jsonCodec,
 } from '@udsipc/protocol';
 import { describeSocket, type SendBuffer } from '@udsipc/sys';
+import { AcceptListeners } from './accept-listeners.js';
 import { peerCredentials } from './peer-credentials.js';
 import { probeStreamSocket } from './probe-socket.js';
 import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
@@ -46,6 +47,12 @@ export interface StreamServerSettings {
    * reply is in flight at once: send-buffer.ts); 0 leaves the kernel's default.
    */
   sendBufferBytes?: number;
+  /**
+   * Most new connections taken in one turn of the event loop (default 16): the listening socket is
+   * watched under this many descriptors, since libuv takes one connection per descriptor and turn
+   * (accept-listeners.ts). 1 is libuv's own behaviour. Without the FFI (koffi) it is 1.
+   */
+  acceptsPerTurn?: number;
   onEvent?: TransportEventListener;
 }
 
@@ -55,6 +62,7 @@ export const STREAM_SERVER_DEFAULTS = {
   idleTimeoutMs: 10_000,
   writeHighWaterBytes: 4 * 1024 * 1024,
   sendBufferBytes: STREAM_SEND_BUFFER_BYTES,
+  acceptsPerTurn: 16,
 } as const;
 
 /** Bytes read from one connection before it waits for the others' turn (one read of node's 64 KiB buffer). */
@@ -123,8 +131,10 @@ export class StreamServerTransport implements ServerTransport {
   private readonly idleTimeoutMs: number;
   private readonly highWaterBytes: number;
   private readonly sendBufferBytes: number;
+  private readonly acceptsPerTurn: number;
   private readonly onEvent: TransportEventListener;
   private server: Server | undefined;
+  private readonly extraListeners = new AcceptListeners();
   /** The listener's close, once begun by stopTaking. */
   private listenerClosed: Promise<void> | undefined;
   /** The listening socket passed by socket activation, until it is adopted (once: closing it loses it). */
@@ -149,6 +159,10 @@ export class StreamServerTransport implements ServerTransport {
     this.idleTimeoutMs = options.idleTimeoutMs ?? STREAM_SERVER_DEFAULTS.idleTimeoutMs;
     this.highWaterBytes = options.writeHighWaterBytes ?? STREAM_SERVER_DEFAULTS.writeHighWaterBytes;
     this.sendBufferBytes = options.sendBufferBytes ?? STREAM_SERVER_DEFAULTS.sendBufferBytes;
+    this.acceptsPerTurn = Math.max(
+      1,
+      Math.floor(options.acceptsPerTurn ?? STREAM_SERVER_DEFAULTS.acceptsPerTurn),
+    );
     this.onEvent = options.onEvent ?? ignoreTransportEvent;
   }
 
@@ -164,7 +178,7 @@ export class StreamServerTransport implements ServerTransport {
     if (this.activated && fd === undefined) throw activatedSocketHeld(this.path);
     const server = createServer({ pauseOnConnect: false }, (socket) => this.accept(socket));
     this.server = server;
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(bindFailure(this.path, error.code ?? 'EUNKNOWN')),
       );
@@ -180,13 +194,21 @@ export class StreamServerTransport implements ServerTransport {
       }
       server.once('listening', () => {
         server.removeAllListeners('error');
-        server.on('error', (error: NodeJS.ErrnoException) =>
-          this.onEvent({ type: 'socket-error', peer: 'listener', code: error.code ?? 'EUNKNOWN' }),
-        );
+        server.on('error', this.onListenerError);
         resolve();
       });
     });
+    await this.extraListeners.open(
+      server,
+      this.acceptsPerTurn,
+      (socket) => this.accept(socket),
+      this.onListenerError,
+    );
   }
+
+  private readonly onListenerError = (error: NodeJS.ErrnoException): void => {
+    this.onEvent({ type: 'socket-error', peer: 'listener', code: error.code ?? 'EUNKNOWN' });
+  };
 
   /**
    * Says once, for the first connection, what its send buffer came to: every connection asks for
@@ -285,7 +307,12 @@ export class StreamServerTransport implements ServerTransport {
   private closeListener(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    return server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    // Every listener of the socket: one left open would go on taking connections.
+    const extras = this.extraListeners.close();
+    const primary = server
+      ? new Promise<void>((resolve) => server.close(() => resolve()))
+      : Promise.resolve();
+    return Promise.all([extras, primary]).then(() => {});
   }
 
   private async closeAll(flushMs: number): Promise<void> {
