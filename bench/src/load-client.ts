@@ -12,7 +12,8 @@ import type { SocketKind } from './plan.js';
  *   → {"ready":true}                      every client is open and the load has started
  *   → {"answered":N,"slowest":M}          every 100 replies: replies in all, and of the client with fewest
  *   ← mark                                from now on each client notes the time of its next reply,
- *                                         and each lane, once answered, issues nothing more
+ *                                         and each lane, once answered, issues nothing more (unless
+ *                                         `keepLoad`: then every lane goes on as before)
  *   → {"marked":true}
  *   → {"back":true}                       every client has had a reply since the mark
  *   ← stop                                issue nothing more, wait for what is in flight
@@ -24,6 +25,8 @@ export interface LoadClientSpec {
   replyDir: string;
   clients: number;
   window: number;
+  /** After the mark, go on issuing at full load instead of holding each lane once it is answered. */
+  keepLoad?: boolean;
 }
 
 /** One client's account. A request is sent once (resends carry its id and are not counted here). */
@@ -122,7 +125,12 @@ class LoadState {
 }
 
 /** One request in flight at a time, issued again as soon as it settles, until the state says stop. */
-async function lane(client: RpcClient, tally: ClientTally, state: LoadState): Promise<void> {
+async function lane(
+  client: RpcClient,
+  tally: ClientTally,
+  state: LoadState,
+  keepLoad: boolean,
+): Promise<void> {
   while (!state.stopping) {
     const text = `${client.clientId}-${tally.sent++}`;
     try {
@@ -137,7 +145,7 @@ async function lane(client: RpcClient, tally: ClientTally, state: LoadState): Pr
     // After the mark a lane waits for its answer and no more: the reply to a request that waited
     // through an outage is what is timed, not how a cold server shares itself among clients
     // that all resumed full load at once.
-    if (state.marked) await state.stopped;
+    if (state.marked && !keepLoad) await state.stopped;
   }
 }
 
@@ -166,7 +174,7 @@ export async function runLoadClient(spec: LoadClientSpec): Promise<void> {
   );
   const state = new LoadState(tallies);
   const lanes = clients.flatMap((client, index) =>
-    Array.from({ length: spec.window }, () => lane(client, tallies[index]!, state)),
+    Array.from({ length: spec.window }, () => lane(client, tallies[index]!, state, spec.keepLoad === true)),
   );
   print({ ready: true });
   const input = createInterface({ input: process.stdin });

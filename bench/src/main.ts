@@ -86,7 +86,9 @@ function report(results: BenchResults, outDir: string): string {
       '',
       `Restart: ${processes * clientsPerProcess} clients in ${processes} processes, ${window} echoes in flight each; ` +
         `the server gets SIGTERM, ${downMs} ms`,
-      'later a new one starts on the same path, and each client waits for what it has outstanding. p50/p99/max',
+      'later a new one starts on the same path. After restart "waiting": each lane waits for what it has',
+      'outstanding and issues no more (the target\'s figure); "full-load": each lane goes on at full load, as a',
+      'real client would, so the cold new server also serves the first clients back while the others reach it. p50/p99/max',
       "over clients (median of runs) = from the new socket going live (inotify, or the server's own log line if",
       "earlier; one monotonic clock) to that client's first reply; noticed = live to the slowest client process",
       'seeing the new socket through its own inotify watch; outage = SIGTERM to live. lost = sent − answered;',
@@ -136,7 +138,7 @@ function brokenRows(results: BenchResults): string[] {
     ...results.scale.filter((row) => row.runs.length === 0).map((row) => `scale ${row.label}`),
     ...results.restart
       .filter((row) => !row.skipped && row.runs.length === 0)
-      .map((row) => `restart ${row.mode}`),
+      .map((row) => `restart ${row.mode} ${row.afterRestart}`),
     ...results.migration
       .filter((row) => !row.skipped && row.runs.length === 0)
       .map((row) => `migration ${row.label}`),

@@ -35,9 +35,10 @@ const BENCH_OPTIONS = {
     help: `comma-separated rows: c-stream, c-dgram, net-ndjson, raw-dgram, udsipc-stream,
 udsipc-dgram, peer-zeromq, peer-node-ipc, raw-nats, udsipc-nats,
 scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram, scale-net-ndjson,
-restart-dgram, restart-stream, migration-dgram, migration-stream,
-migration-load-dgram, migration-load-stream; a family before a dash selects
-all of it (c, udsipc, peer, scale, restart, migration, migration-load), and
+restart-dgram, restart-stream, restart-full-dgram, restart-full-stream,
+migration-dgram, migration-stream, migration-load-dgram, migration-load-stream;
+a family before a dash selects all of it (c, udsipc, peer, scale, restart,
+restart-full, migration, migration-load), and
 nats selects raw-nats and udsipc-nats`,
   }),
   load: valueOption({

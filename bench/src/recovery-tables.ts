@@ -100,6 +100,7 @@ export function migrationRunsTable(rows: MigrationRow[]): string {
 export function restartTable(rows: RestartRow[]): string {
   const columns: Column[] = [
     { header: 'mode', align: 'left' },
+    { header: 'after restart', align: 'left' },
     { header: 'clients', align: 'left' },
     { header: 'p50 ms' },
     { header: 'p99 ms' },
@@ -116,11 +117,21 @@ export function restartTable(rows: RestartRow[]): string {
   ];
   const body = rows.map((row) => {
     const clients = `${row.clients} (${row.processes}×${row.clients / row.processes})`;
-    if (row.skipped) return [row.mode, clients, 'SKIPPED', ...blanks(columns.length - 5), '0', row.skipped];
+    if (row.skipped)
+      return [
+        row.mode,
+        row.afterRestart,
+        clients,
+        'SKIPPED',
+        ...blanks(columns.length - 6),
+        '0',
+        row.skipped,
+      ];
     const { summary } = row;
     const measured = row.runs.length > 0;
     return [
       row.mode,
+      row.afterRestart,
       clients,
       median(summary.firstReplyP50Ms, fine),
       median(summary.firstReplyP99Ms, fine),

@@ -64,7 +64,10 @@ function migrationChecks(mode: SocketKind, rows: MigrationRow[]): TargetCheck[] 
 }
 
 function restartChecks(mode: SocketKind, rows: RestartRow[]): TargetCheck[] {
-  const row = rows.find((candidate) => candidate.mode === mode && !candidate.skipped);
+  // The target is the waiting clients'; the full-load rows are shown beside it, not judged.
+  const row = rows.find(
+    (candidate) => candidate.mode === mode && candidate.afterRestart === 'waiting' && !candidate.skipped,
+  );
   if (!row) return [];
   const { summary } = row;
   const p99 = summary.firstReplyP99Ms?.median;

@@ -21,6 +21,24 @@ import { watchForLiveSocket } from './socket-watch.js';
 import { type Spread, spread } from './stats.js';
 import { udsipcServerArgs } from './targets/udsipc.js';
 
+/**
+ * What the clients do once the old server is gone: `waiting`, each lane waits for the request it
+ * has outstanding and issues nothing more (how soon waiting requests are answered, the target's
+ * figure); `full-load`, every lane goes on at full load as soon as it is answered, as a real
+ * client would (how soon the new server, cold and busy with the first clients back, gets to the
+ * last one; a stream server takes new connections a few to a turn: accept-listeners.ts).
+ */
+export const RESTART_LOADS = ['waiting', 'full-load'] as const;
+export type RestartLoad = (typeof RESTART_LOADS)[number];
+
+/** The row's name for --only: restart-stream, restart-full-stream, ... */
+export function restartRowId(
+  mode: SocketKind,
+  afterRestart: RestartLoad,
+): `restart-${SocketKind}` | `restart-full-${SocketKind}` {
+  return afterRestart === 'waiting' ? `restart-${mode}` : `restart-full-${mode}`;
+}
+
 /** One graceful restart with clients waiting: how soon each got its first reply from the new server. */
 export interface RestartRun {
   run: number;
@@ -42,6 +60,7 @@ export interface RestartRun {
 
 export interface RestartRow {
   mode: SocketKind;
+  afterRestart: RestartLoad;
   clients: number;
   processes: number;
   skipped?: string;
@@ -100,9 +119,8 @@ function ms(from: bigint, to: bigint): number {
  * `window` echoes in flight; once every client has had replies, SIGTERM to the server (it answers
  * what it took, then closes), every client told to note its next reply, `downMs` of outage (long
  * enough for the clients' back-off to have grown past 100 ms), then a new server on the same path.
- * After the mark each lane only waits for the request it has outstanding (load-client.ts): the
- * figure is how soon waiting requests are answered, not how a cold server shares itself among a
- * herd of clients resuming full load.
+ * After the mark each lane only waits for the request it has outstanding (load-client.ts), or with
+ * `afterRestart` 'full-load' goes on at full load (see RESTART_LOADS).
  *
  * "Live" is when the bench sees the new socket file appear, through its own inotify watch on the
  * directory, and a connect finds a process bound to it (the same event the clients wait on), or
@@ -113,10 +131,11 @@ export async function measureRestartRun(
   scratch: string,
   replyRoot: string,
   mode: SocketKind,
+  afterRestart: RestartLoad,
   run: number,
   profile: BenchProfile['restart'],
 ): Promise<RestartRun> {
-  const name = `restart-${mode}-${run}`;
+  const name = `${restartRowId(mode, afterRestart)}-${run}`;
   const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const socket = join(dir, 's.sock');
@@ -125,7 +144,13 @@ export async function measureRestartRun(
   try {
     const old = servers[0]!;
     await waitForSocket(old, socket);
-    const spec = { transport: mode, socket, clients: profile.clientsPerProcess, window: profile.window };
+    const spec = {
+      transport: mode,
+      socket,
+      clients: profile.clientsPerProcess,
+      window: profile.window,
+      keepLoad: afterRestart === 'full-load',
+    };
     loads = await startLoad(name, spec, replyRoot, profile.processes);
     await waitForProgress(loads, profile.progress);
 

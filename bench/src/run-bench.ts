@@ -31,7 +31,14 @@ import {
 } from './plan.js';
 import { scratchDirectory } from './processes.js';
 import { recoveryTargets } from './recovery-targets.js';
-import { describeRestartRun, measureRestartRun, type RestartRow, summarizeRestart } from './restart.js';
+import {
+  describeRestartRun,
+  measureRestartRun,
+  RESTART_LOADS,
+  type RestartRow,
+  restartRowId,
+  summarizeRestart,
+} from './restart.js';
 import { measureRun, type RowContext, type RowResult, type RunSample, summarize } from './rows.js';
 import { measureScaleRun, SCALE_LABELS, type ScaleRow, summarizeScale } from './scale.js';
 import type { ScaleTarget } from './scale-client.js';
@@ -39,7 +46,7 @@ import { checkTargets, type TargetCheck } from './target-checks.js';
 
 /**
  * Everything `--only` can name; a prefix before a dash selects a family (c, udsipc, peer, scale,
- * restart, migration, migration-load), and so does each name of FAMILIES.
+ * restart, restart-full, migration, migration-load), and so does each name of FAMILIES.
  */
 export const SELECTABLE = [
   ...TRANSPORT_IDS,
@@ -49,6 +56,8 @@ export const SELECTABLE = [
   'scale-net-ndjson',
   'restart-dgram',
   'restart-stream',
+  'restart-full-dgram',
+  'restart-full-stream',
   'migration-dgram',
   'migration-stream',
   'migration-load-dgram',
@@ -340,8 +349,15 @@ async function runRestartRows(
 ): Promise<RestartRow[]> {
   const { processes, clientsPerProcess } = profile.restart;
   const skipped = profile.quick ? 'not run with --quick' : undefined;
-  const rows: RestartRow[] = MODES.filter((mode) => selected(`restart-${mode}`, only)).map((mode) => ({
+  const wanted = RESTART_LOADS.flatMap((afterRestart) =>
+    MODES.filter((mode) => selected(restartRowId(mode, afterRestart), only)).map((mode) => ({
+      mode,
+      afterRestart,
+    })),
+  );
+  const rows: RestartRow[] = wanted.map(({ mode, afterRestart }) => ({
     mode,
+    afterRestart,
     clients: processes * clientsPerProcess,
     processes,
     ...(skipped ? { skipped } : {}),
@@ -352,9 +368,16 @@ async function runRestartRows(
   if (skipped && rows.length > 0) say(`SKIPPED restart: ${skipped}`);
   for (let run = 1; run <= profile.runs && !skipped; run++) {
     for (const row of rows) {
-      const name = `run ${run}/${profile.runs} · restart · ${row.mode} × ${row.clients}`;
+      const name = `run ${run}/${profile.runs} · ${restartRowId(row.mode, row.afterRestart)} · ${row.mode} × ${row.clients}`;
       try {
-        const sample = await measureRestartRun(ctx.scratch, ctx.replyDir, row.mode, run, profile.restart);
+        const sample = await measureRestartRun(
+          ctx.scratch,
+          ctx.replyDir,
+          row.mode,
+          row.afterRestart,
+          run,
+          profile.restart,
+        );
         row.runs.push(sample);
         say(`${name} · ${describeRestartRun(sample)}`);
       } catch (error) {
