@@ -93,7 +93,9 @@ export async function waitFor(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!loads.every(done)) {
-    const exited = loads.find((load) => load.closed);
+    // Only one that exited short of `done`: another may have finished and exited while the
+    // slowest still works (at a stop under full load, each process drains its own requests).
+    const exited = loads.find((load) => load.closed && !done(load));
     if (exited) {
       const { exitCode, signalCode } = exited.child.child;
       throw new Error(
