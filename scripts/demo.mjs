@@ -11,7 +11,11 @@ import { parseArgs } from 'node:util';
 import { probeSocket } from '../packages/transport-dgram/dist/mod.js';
 import { natsServerUnavailable, startNatsServer } from './test-support/nats-server.mjs';
 
+// `pnpm demo -- --transport stream` (the README's form) hands the separator on to this script;
+// parseArgs would take everything after it for positionals and refuse them.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     transport: { type: 'string', default: 'dgram' },
     interval: { type: 'string', default: '1000' },

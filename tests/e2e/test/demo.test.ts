@@ -28,6 +28,14 @@ describe('the demo (pnpm demo)', () => {
     20_000,
   );
 
+  it('takes its options after the separator pnpm hands on (`pnpm demo -- --transport stream`)', async () => {
+    const demo = node(DEMO, ['--', '--transport', 'stream', '--interval', '50', '--count', '2']);
+    expect(await demo.exited, demo.stderr()).toBe(0);
+    expect(
+      demo.stdout().match(/\[client\] I'm Unix socket\(TCP\) client, receive a msg: OK,I got it!/g),
+    ).toHaveLength(2);
+  }, 20_000);
+
   it('stops both on Ctrl-C (SIGINT) and leaves no socket file', async () => {
     const demo = node(DEMO, ['--interval', '50']);
     await waitForOutput(demo, (stdout) => stdout.split('receive a msg').length > 2);
