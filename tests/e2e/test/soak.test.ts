@@ -128,6 +128,9 @@ describe('soak', () => {
         servers.push(await startJsonServer(transport, join(dir, `${transport}.sock`)));
       }
       const [dgram, stream] = servers as [JsonServer, JsonServer];
+      // What each server holds with no client: its sockets and files (the stream server's listener
+      // under several descriptors), before any client came.
+      const idleFds = servers.map((server) => fdCountOf(server.pid));
       const started = Date.now();
       // Warm-up (JIT, heap, first connections), then the baseline.
       await Promise.all(
@@ -135,9 +138,13 @@ describe('soak', () => {
           round(server, TRANSPORTS[index]!, 20, 20, `warm-${TRANSPORTS[index]}`),
         ),
       );
+      // Sampled once the warm-up's connections are closed on the server's side too (the clients'
+      // close resolves first). The peak check below counts from the idle figure, not from this one:
+      // a baseline still holding a warm-up connection made the peak look short (235 vs 236, seen
+      // once in CI with a busy neighbour).
       const baseline = await Promise.all(
-        servers.map(async (server) => {
-          await fdsSettled(server.pid, fdCountOf(server.pid));
+        servers.map(async (server, index) => {
+          await fdsSettled(server.pid, idleFds[index]!);
           return sample(server.pid);
         }),
       );
@@ -159,8 +166,8 @@ describe('soak', () => {
             rssMiB: mib(memoryOf(servers[index]!.pid).rssKiB),
           });
         });
-        // The stream server held every connection at once.
-        expect(results[1]!.peak.fds).toBeGreaterThanOrEqual(baseline[1]!.fds + CLIENTS);
+        // The stream server held every connection at once: at least its idle count and one each.
+        expect(results[1]!.peak.fds).toBeGreaterThanOrEqual(idleFds[1]! + CLIENTS);
       }
       const end = await Promise.all(
         servers.map(async (server, index) => ({
