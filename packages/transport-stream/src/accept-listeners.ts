@@ -22,20 +22,23 @@ import { descriptorOf } from './socket-descriptor.js';
  */
 export class AcceptListeners {
   private readonly servers: Server[] = [];
+  /** Counts closes: a listener whose listen completes after one is closed at once, not kept. */
+  private closes = 0;
 
   /**
    * Adds up to `count - 1` listeners beside `primary` (already listening), each handing its
-   * connections to `onConnection`. Answers how many listen in all; fewer than asked where the
-   * descriptor cannot be duplicated (no FFI here, or no descriptors left).
+   * connections to `onConnection`; fewer where the descriptor cannot be duplicated (no FFI here,
+   * or no descriptors left).
    */
   async open(
     primary: Server,
     count: number,
     onConnection: (socket: Socket) => void,
     onError: (error: NodeJS.ErrnoException) => void,
-  ): Promise<number> {
+  ): Promise<void> {
     const fd = descriptorOf(primary);
-    if (fd === undefined) return 1;
+    if (fd === undefined) return;
+    const closes = this.closes;
     for (let added = 1; added < count; added++) {
       const copy = duplicateDescriptor(fd);
       if (typeof copy === 'string') break;
@@ -48,15 +51,20 @@ export class AcceptListeners {
       });
       // A failed listen has closed its handle, and the duplicate with it (node's setupListenHandle).
       if (!listening) break;
+      // The server stopped taking connections while this one started listening: it must not take any.
+      if (this.closes !== closes) {
+        server.close();
+        break;
+      }
       server.removeAllListeners('error');
       server.on('error', onError);
       this.servers.push(server);
     }
-    return this.servers.length + 1;
   }
 
   /** Stops the extra listeners; the connections they accepted stay open. */
   close(): Promise<void> {
+    this.closes++;
     const closing = this.servers
       .splice(0)
       .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
