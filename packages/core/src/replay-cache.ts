@@ -1,3 +1,5 @@
+import type { Frame } from '@udsipc/protocol';
+
 export interface ReplayLimits {
   /**
    * Request ids remembered per client (default 32,768): the bound against a client that never
@@ -30,7 +32,7 @@ export const DEFAULT_REPLAY_LIMITS: ReplayLimits = {
 /** One remembered request; `claim` hands it out so the reply is stored without a second lookup. */
 export class ReplayTicket {
   /** The encoded reply, or undefined while the handler is still running. */
-  reply: Buffer | undefined = undefined;
+  reply: Frame | undefined = undefined;
   /** False once forgotten (evicted or expired): its reply is then not stored. */
   live = true;
   constructor(
@@ -84,7 +86,7 @@ export class ReplayCache {
     now: number,
     counter?: number,
     low?: number,
-  ): Buffer | 'pending' | typeof BELOW_WATERMARK | ReplayTicket {
+  ): Frame | 'pending' | typeof BELOW_WATERMARK | ReplayTicket {
     let memory = this.clients.get(clientId);
     if (memory && low !== undefined && low > memory.low) this.raiseWatermark(memory, low);
     const known = memory?.entries.get(id);
@@ -132,7 +134,7 @@ export class ReplayCache {
   }
 
   /** Stores the reply sent for a claimed request. */
-  complete(ticket: ReplayTicket, reply: Buffer, now: number): void {
+  complete(ticket: ReplayTicket, reply: Frame, now: number): void {
     if (!ticket.live) return;
     ticket.reply = reply;
     ticket.at = now;

@@ -6,6 +6,7 @@ import {
   createRequestIdGenerator,
   DEFAULT_MAX_JSON_DEPTH,
   type EventEnvelope,
+  type Frame,
   isProtocolError,
   type MessageRegistry,
   PROTOCOL_VERSION,
@@ -97,7 +98,8 @@ interface Pending {
   /** The id's counter: the oldest pending request's is the `low` every new request carries. */
   readonly counter: number;
   readonly type: string;
-  readonly frame: Buffer;
+  /** Kept for resends; a large attachment in it is the caller's own bytes (gather-frame.ts). */
+  readonly frame: Frame;
   readonly timeoutMs: number;
   readonly retries: number;
   attempts: number;
@@ -273,9 +275,9 @@ export class RpcClient<R extends MessageRegistry = typeof builtinMessages> {
     // by default it is when the client would have given up anyway, and the client gives up as before.
     const chosenMs = options.deadlineMs ?? this.defaultDeadlineMs;
     const deadline = Date.now() + (chosenMs ?? (retries + 1) * timeoutMs);
-    let frame: Buffer;
+    let frame: Frame;
     try {
-      frame = this.codec.encodeRequest(
+      frame = this.codec.encodeRequestFrame(
         {
           v: PROTOCOL_VERSION,
           id,

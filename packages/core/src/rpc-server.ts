@@ -10,6 +10,7 @@ import {
   type DescribeReply,
   describeTypes,
   errorReply,
+  type Frame,
   isProtocolError,
   type MessageRegistry,
   okReply,
@@ -427,11 +428,12 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
   }
 
   /** Encodes and sends a reply; one too large for the transport becomes a REPLY_TOO_LARGE error instead. */
-  private reply(peer: ServerPeer, codec: Codec, reply: ReplyEnvelope): Buffer {
+  private reply(peer: ServerPeer, codec: Codec, reply: ReplyEnvelope): Frame {
     if (!reply.ok) increment(this.counters.errorsByCode, reply.error.code);
-    let encoded: Buffer;
+    let encoded: Frame;
     try {
-      encoded = codec.encodeReply(reply, this.limits);
+      // A large attachment of the reply is sent (and remembered) as the handler's own bytes.
+      encoded = codec.encodeReplyFrame(reply, this.limits);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       const fallback = errorReply(reply.id, 'REPLY_TOO_LARGE', error.message);
@@ -442,7 +444,7 @@ export class RpcServer<R extends MessageRegistry = typeof builtinMessages> {
     return encoded;
   }
 
-  private send(peer: ServerPeer, encoded: Buffer): void {
+  private send(peer: ServerPeer, encoded: Frame): void {
     this.counters.replies++;
     peer.send(encoded);
   }

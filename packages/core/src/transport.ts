@@ -1,4 +1,4 @@
-import type { Codec, CodecName, TransportName, WireFormat } from '@udsipc/protocol';
+import type { Codec, CodecName, Frame, TransportName, WireFormat } from '@udsipc/protocol';
 import type { Caller } from './caller.js';
 import type { ServerTrust } from './server-trust.js';
 
@@ -8,14 +8,18 @@ export interface ServerPeer {
   readonly id: string;
   /** Who is at the other end, from the kernel; undefined when that cannot be established. */
   readonly caller: Caller | undefined;
-  /** Hands a reply to the transport; delivery failures are counted and reported, never thrown. */
-  send(frame: Buffer): void;
+  /**
+   * Hands a reply to the transport; delivery failures are counted and reported, never thrown.
+   * (Declared as properties, not methods, so an adapter taking only a Buffer fails to compile:
+   * TypeScript checks method parameters bivariantly.)
+   */
+  send: (frame: Frame) => void;
   /**
    * Hands over a pushed event unless this peer is not keeping up: its queue is at the bound that
    * its replies back off within. Then false: the event is dropped (the subscriber sees the gap in
    * its numbers), and no reply is ever displaced by an event.
    */
-  offer(frame: Buffer): boolean;
+  offer: (frame: Frame) => boolean;
 }
 
 /** Why a reply was not delivered, by stable code (errno names such as ECONNREFUSED, or QUEUE_FULL, PEER_CLOSED ...). */
@@ -115,6 +119,6 @@ export interface ClientTransport {
    * a newer frame with the same key replaces the queued one instead of queueing twice. Returns
    * undefined when the frame was sent or queued, else why not (an errno name, NOT_CONNECTED ...).
    */
-  send(frame: Buffer, key?: string): string | undefined;
+  send: (frame: Frame, key?: string) => string | undefined;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProtocolError } from './errors.js';
+import { GatherFrame } from './gather-frame.js';
 
 /**
  * Binary attachments: a payload's top-level fields that hold binary data (a Uint8Array, so also a
@@ -76,8 +77,7 @@ export function detachBinary(payload: unknown): DetachedPayload | undefined {
 /** One message in the attached layout: the marker, the JSON's length, the JSON, the bytes. */
 export function packAttached(json: Buffer, parts: readonly Uint8Array[], bytes: number): Buffer {
   const message = Buffer.allocUnsafe(ATTACHED_HEADER_BYTES + json.length + bytes);
-  message[0] = ATTACHED_MARKER;
-  message.writeUInt32BE(json.length, 1);
+  writeAttachedHeader(message, json.length);
   json.copy(message, ATTACHED_HEADER_BYTES);
   let offset = ATTACHED_HEADER_BYTES + json.length;
   for (const part of parts) {
@@ -85,6 +85,18 @@ export function packAttached(json: Buffer, parts: readonly Uint8Array[], bytes: 
     offset += part.byteLength;
   }
   return message;
+}
+
+/** The same message as parts to write in order, the bytes not copied (see gather-frame.ts). */
+export function gatherAttached(json: Buffer, parts: readonly Uint8Array[]): GatherFrame {
+  const header = Buffer.allocUnsafe(ATTACHED_HEADER_BYTES);
+  writeAttachedHeader(header, json.length);
+  return new GatherFrame([header, json, ...parts]);
+}
+
+function writeAttachedHeader(target: Buffer, jsonBytes: number): void {
+  target[0] = ATTACHED_MARKER;
+  target.writeUInt32BE(jsonBytes, 1);
 }
 
 export function isAttached(bytes: Uint8Array): boolean {

@@ -1,4 +1,5 @@
 import type { ReplyEnvelope, RequestEnvelope } from './envelope.js';
+import type { Frame } from './gather-frame.js';
 import type { JsonLimits } from './json-codec.js';
 import type { EventEnvelope } from './subscriptions.js';
 
@@ -20,7 +21,7 @@ export interface StreamFraming {
   /** One encoded message as it goes on a connection: header and body in one buffer, one write. */
   frame(body: Buffer): Buffer;
   /** The header alone, to be written before `body` (undefined for a format without one). */
-  header(body: Buffer): Buffer | undefined;
+  header(body: Frame): Buffer | undefined;
 }
 
 /**
@@ -43,6 +44,10 @@ export interface Codec {
   encodeReply(reply: ReplyEnvelope, limits: JsonLimits): Buffer;
   /** Client side: a request, in this format. */
   encodeRequest(request: RequestEnvelope, limits: JsonLimits): Buffer;
+  /** encodeReply's bytes as the request/reply layer sends them: large attachments not copied (gather-frame.ts). */
+  encodeReplyFrame(reply: ReplyEnvelope, limits: JsonLimits): Frame;
+  /** encodeRequest's bytes as the request/reply layer sends them: large attachments not copied. */
+  encodeRequestFrame(request: RequestEnvelope, limits: JsonLimits): Frame;
   /** Client side: one received message to a reply envelope. */
   decodeReply(bytes: Uint8Array, limits: JsonLimits): ReplyEnvelope;
   /**

@@ -67,6 +67,13 @@ export const cstringCodec: Codec = {
     }
     return encodeCString(text);
   },
+  // A cstring record is 1024 bytes and never carries attachments: the frame is the record.
+  encodeReplyFrame(reply, limits) {
+    return this.encodeReply(reply, limits);
+  },
+  encodeRequestFrame(request, limits) {
+    return this.encodeRequest(request, limits);
+  },
   /** udsipc servers write errors as `ERROR CODE: message`. */
   decodeReply(bytes) {
     const text = decodeCString(bytes);

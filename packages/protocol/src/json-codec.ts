@@ -3,12 +3,14 @@ import {
   attachBinary,
   type DetachedPayload,
   detachBinary,
+  gatherAttached,
   isAttached,
   packAttached,
   splitAttached,
 } from './attachments.js';
 import type { ErrorBody, ReplyEnvelope, RequestEnvelope } from './envelope.js';
 import { ProtocolError } from './errors.js';
+import { type Frame, GATHER_MIN_ATTACHMENT_BYTES } from './gather-frame.js';
 import { assertJsonDepth } from './json-limits.js';
 import { envelopeText } from './json-text.js';
 import {
@@ -39,7 +41,28 @@ export function encodeJson(
   limits: JsonLimits,
 ): Buffer {
   const detached = 'payload' in envelope ? detachBinary(envelope.payload) : undefined;
-  if (detached) return encodeAttached(envelope, detached, limits);
+  if (detached) return packAttached(attachedJson(envelope, detached, limits), detached.parts, detached.bytes);
+  return encodePlain(envelope, limits);
+}
+
+/**
+ * encodeJson's message as a Frame to send: the same bytes, but with attachments of
+ * GATHER_MIN_ATTACHMENT_BYTES or more left where they are, to be written after the JSON by a
+ * gathering write instead of copied behind it (see gather-frame.ts).
+ */
+export function encodeJsonFrame(
+  envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope,
+  limits: JsonLimits,
+): Frame {
+  const detached = 'payload' in envelope ? detachBinary(envelope.payload) : undefined;
+  if (!detached) return encodePlain(envelope, limits);
+  const json = attachedJson(envelope, detached, limits);
+  return detached.bytes >= GATHER_MIN_ATTACHMENT_BYTES
+    ? gatherAttached(json, detached.parts)
+    : packAttached(json, detached.parts, detached.bytes);
+}
+
+function encodePlain(envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope, limits: JsonLimits): Buffer {
   const bytes = Buffer.from(envelopeText(envelope), 'utf8');
   if (bytes.length > limits.maxBytes) {
     throw new ProtocolError(
@@ -56,7 +79,8 @@ function idOf(envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope): string
   return 'id' in envelope ? envelope.id : undefined;
 }
 
-function encodeAttached(
+/** The JSON envelope of a message with attachments, once the whole message is known to fit. */
+function attachedJson(
   envelope: RequestEnvelope | ReplyEnvelope | EventEnvelope,
   detached: DetachedPayload,
   limits: JsonLimits,
@@ -70,7 +94,7 @@ function encodeAttached(
       { requestId: idOf(envelope) },
     );
   }
-  return packAttached(json, detached.parts, detached.bytes);
+  return json;
 }
 
 /** A received message's JSON object, and the attachments' bytes when it is in the attached layout. */

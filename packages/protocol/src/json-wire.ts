@@ -1,5 +1,11 @@
 import type { Codec } from './codec.js';
-import { decodeJsonReply, decodeJsonRequest, decodeJsonServerMessage, encodeJson } from './json-codec.js';
+import {
+  decodeJsonReply,
+  decodeJsonRequest,
+  decodeJsonServerMessage,
+  encodeJson,
+  encodeJsonFrame,
+} from './json-codec.js';
 import { FRAME_HEADER_BYTES, framed, frameHeader } from './stream-frame.js';
 
 /** udsipc's own format: JSON envelopes with ids; replies are matched to requests by id. */
@@ -17,6 +23,8 @@ export const jsonCodec: Codec = {
   decodeRequest: decodeJsonRequest,
   encodeReply: encodeJson,
   encodeRequest: encodeJson,
+  encodeReplyFrame: encodeJsonFrame,
+  encodeRequestFrame: encodeJsonFrame,
   decodeReply: decodeJsonReply,
   decodeFromServer: decodeJsonServerMessage,
   matchReply: (reply, waiting) => waiting.get(reply.id),

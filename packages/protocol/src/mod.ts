@@ -67,6 +67,7 @@ export {
   type ProtocolErrorCode,
   type ProtocolErrorDetails,
 } from './errors.js';
+export { type Frame, flatFrame, GATHER_MIN_ATTACHMENT_BYTES, GatherFrame } from './gather-frame.js';
 export {
   clientIdOf,
   createClientId,
@@ -79,6 +80,7 @@ export {
   decodeJsonRequest,
   decodeJsonServerMessage,
   encodeJson,
+  encodeJsonFrame,
   type JsonLimits,
 } from './json-codec.js';
 export { jsonCodec } from './json-wire.js';

@@ -9,7 +9,11 @@ import {
   detectCodec,
   detectStreamCodec,
   encodeJson,
+  encodeJsonFrame,
+  flatFrame,
   framed,
+  GATHER_MIN_ATTACHMENT_BYTES,
+  GatherFrame,
   jsonCodec,
   ProtocolError,
 } from '../src/mod.js';
@@ -158,5 +162,44 @@ describe('binary attachments', () => {
     expect(errorOf(() => decodeJsonRequest(plain, LIMITS)).message).toMatch(
       /only allowed in a binary message/,
     );
+  });
+});
+
+describe('large attachments as a gathered frame (encodeJsonFrame)', () => {
+  const BIG = { maxBytes: 16 * 1024 * 1024 };
+
+  it('below 64 KiB of bytes: one buffer, the same bytes as encodeJson', () => {
+    const envelope = request({ text: 't', data: Buffer.alloc(GATHER_MIN_ATTACHMENT_BYTES - 1, 7) });
+    const frame = encodeJsonFrame(envelope, BIG);
+    expect(Buffer.isBuffer(frame)).toBe(true);
+    expect((frame as Buffer).equals(encodeJson(envelope, BIG))).toBe(true);
+    const plain = request({ text: 'no bytes' });
+    expect((encodeJsonFrame(plain, BIG) as Buffer).equals(encodeJson(plain, BIG))).toBe(true);
+  });
+
+  it('from 64 KiB: header, JSON, then the caller own bytes (not copies), the same bytes as encodeJson', () => {
+    const data = Buffer.alloc(GATHER_MIN_ATTACHMENT_BYTES, 1);
+    const more = new Uint8Array(5000).fill(2);
+    const envelope = request({ text: 't', data, more });
+    const frame = encodeJsonFrame(envelope, BIG);
+    expect(frame).toBeInstanceOf(GatherFrame);
+    const gathered = frame as GatherFrame;
+    expect(gathered.parts.slice(2)).toEqual([data, more]);
+    expect(gathered.parts[2]).toBe(data);
+    expect(gathered.parts[3]).toBe(more);
+    const flat = encodeJson(envelope, BIG);
+    expect(gathered.length).toBe(flat.length);
+    expect(gathered.flat().equals(flat)).toBe(true);
+    expect(flatFrame(frame).equals(flat)).toBe(true);
+    const decoded = decodeJsonRequest(gathered.flat(), BIG).payload as { data: Buffer; more: Buffer };
+    expect(decoded.data.equals(data)).toBe(true);
+    expect(Buffer.from(decoded.more).equals(Buffer.from(more))).toBe(true);
+  });
+
+  it('over the limit: TOO_LARGE as from encodeJson, nothing gathered', () => {
+    const envelope = request({ data: Buffer.alloc(200_000) });
+    const error = errorOf(() => encodeJsonFrame(envelope, { maxBytes: 100_000 }));
+    expect(error.code).toBe('TOO_LARGE');
+    expect(errorOf(() => encodeJson(envelope, { maxBytes: 100_000 })).message).toBe(error.message);
   });
 });

@@ -25,6 +25,8 @@ import {
   allocateReplyPath,
   type Codec,
   codecNamed,
+  type Frame,
+  flatFrame,
   framesThatFit,
   isBatch,
   MAX_DATAGRAM_BYTES,
@@ -229,7 +231,9 @@ export class DatagramClientTransport implements ClientTransport {
    * is full the outbox also holds what could not be sent, keyed by request id so that a resend
    * replaces its queued original.
    */
-  send(frame: Buffer, key?: string): string | undefined {
+  send(message: Frame, key?: string): string | undefined {
+    // A datagram is one buffer (and never holds a gathered frame: those are over 64 KiB).
+    const frame = flatFrame(message);
     const socket = this.socket;
     if (!socket) return 'TRANSPORT_CLOSED';
     const queueKey = key ?? `#${++this.anonymousKeys}`;

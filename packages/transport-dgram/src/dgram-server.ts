@@ -26,6 +26,8 @@ import {
   type CodecName,
   DEFAULT_SOCKET_MODE,
   datagramCodec,
+  type Frame,
+  flatFrame,
   framesThatFit,
   isBatch,
   MAX_DATAGRAM_BYTES,
@@ -97,7 +99,9 @@ class DatagramPeer implements ServerPeer {
     this.burst.start();
   }
 
-  send(frame: Buffer): void {
+  send(message: Frame): void {
+    // A datagram is one buffer (and never holds a gathered frame: those are over 64 KiB).
+    const frame = flatFrame(message);
     if (this.outbox.length === 0 && !this.burst.active) {
       this.burst.start();
       const outcome = this.server.sendTo(frame, this.path);
@@ -132,8 +136,9 @@ class DatagramPeer implements ServerPeer {
    * (up to 11 datagrams of 64 KiB) stays charged to the server socket's send buffer (af_unix.c
    * charges a datagram to its sender until it is read), which sizeSendBuffer raises for that.
    */
-  offer(frame: Buffer): boolean {
+  offer(message: Frame): boolean {
     if (this.outbox.length >= this.server.maxQueuedRepliesPerPeer) return false;
+    const frame = flatFrame(message);
     this.events.add(frame);
     this.send(frame);
     return true;

@@ -1,5 +1,5 @@
 import type { ClientTransport, LinkFailureListener, ServerBackListener } from '@udsipc/core/transport';
-import { type Codec, jsonCodec } from '@udsipc/protocol';
+import { type Codec, type Frame, flatFrame, jsonCodec } from '@udsipc/protocol';
 import { connect, createInbox, type Msg, type NatsConnection } from 'nats';
 import { DEFAULT_NATS_URL, validateNatsUrl, validateSubject } from './subjects.js';
 
@@ -107,13 +107,14 @@ export class NatsClientTransport implements ClientTransport {
     this.onFrame(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
   }
 
-  send(frame: Buffer, key?: string): string | undefined {
+  send(frame: Frame, key?: string): string | undefined {
     const connection = this.connection;
     if (this.closed) return 'TRANSPORT_CLOSED';
     if (!connection || connection.isClosed()) return 'BROKER_UNREACHABLE';
     try {
       // The key (a request id) names the reply subject, so a no-responders status names its frame.
-      connection.publish(this.subject, frame, { reply: `${this.inbox}.${key ?? '_'}` });
+      // A NATS message is one payload: a gathered frame's parts are copied together here.
+      connection.publish(this.subject, flatFrame(frame), { reply: `${this.inbox}.${key ?? '_'}` });
       return undefined;
     } catch (error) {
       const code = (error as { code?: unknown }).code;

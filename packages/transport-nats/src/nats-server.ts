@@ -6,7 +6,7 @@ import type {
   TransportEventListener,
 } from '@udsipc/core/transport';
 import { QuiesceHold, TransportError } from '@udsipc/core/transport';
-import { type CodecName, jsonCodec } from '@udsipc/protocol';
+import { type CodecName, type Frame, flatFrame, jsonCodec } from '@udsipc/protocol';
 import { connect, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { DEFAULT_NATS_URL, QUEUE_GROUP, validateNatsUrl, validateSubject } from './subjects.js';
 
@@ -57,15 +57,15 @@ class NatsPeer implements ServerPeer {
     this.id = `nats:${reply}`;
   }
 
-  send(frame: Buffer): void {
-    this.server.publish(this, this.reply, frame);
+  send(frame: Frame): void {
+    this.server.publish(this, this.reply, flatFrame(frame));
   }
 
   /**
    * NATS itself bounds what a slow client may hold (its server cuts a slow consumer off); here an
    * event is only refused while the link to NATS is down, when nats.js would buffer it blindly.
    */
-  offer(frame: Buffer): boolean {
+  offer(frame: Frame): boolean {
     if (!this.server.linkUp) return false;
     this.send(frame);
     return true;

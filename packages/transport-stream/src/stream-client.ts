@@ -15,7 +15,7 @@ import {
   ServerWatch,
   trustsOwner,
 } from '@udsipc/core/transport';
-import { type Codec, codecNamed, DEFAULT_MAX_FRAME_BYTES } from '@udsipc/protocol';
+import { type Codec, codecNamed, DEFAULT_MAX_FRAME_BYTES, type Frame } from '@udsipc/protocol';
 import { peerCredentials } from './peer-credentials.js';
 import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
 import { FrameDecoder, FramingError } from './stream-framing.js';
@@ -160,7 +160,7 @@ export class StreamClientTransport implements ClientTransport {
     this.reconnectTimer = setTimeout(() => this.connectOnce(), delay);
   }
 
-  send(frame: Buffer): string | undefined {
+  send(frame: Frame): string | undefined {
     const socket = this.socket;
     if (!socket || !this.connected || !socket.writable) {
       return this.closing ? 'TRANSPORT_CLOSED' : (this.connectError ?? 'NOT_CONNECTED');

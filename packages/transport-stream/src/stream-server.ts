@@ -23,6 +23,7 @@ import {
   type CodecName,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_SOCKET_MODE,
+  type Frame,
   jsonCodec,
 } from '@udsipc/protocol';
 import { describeSocket, type SendBuffer } from '@udsipc/sys';
@@ -95,7 +96,7 @@ class StreamPeer implements ServerPeer {
     this.caller = peerCredentials(socket);
   }
 
-  send(frame: Buffer): void {
+  send(frame: Frame): void {
     const { socket } = this;
     if (socket.destroyed || !socket.writable) {
       this.onSendFailure(this, 'PEER_CLOSED');
@@ -114,7 +115,7 @@ class StreamPeer implements ServerPeer {
    * mark (where the server stops reading this client's requests) they are dropped, so a client
    * that does not read cannot make the server buffer without bound.
    */
-  offer(frame: Buffer): boolean {
+  offer(frame: Frame): boolean {
     const { socket } = this;
     if (socket.destroyed || !socket.writable || socket.writableLength > this.highWaterBytes) return false;
     this.send(frame);

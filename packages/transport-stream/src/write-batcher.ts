@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Burst } from '@udsipc/core/transport';
+import { type Frame, GatherFrame } from '@udsipc/protocol';
 
 /**
  * Writes frames to a stream socket so that a lone frame leaves at once and a burst leaves together.
@@ -30,7 +31,12 @@ export class WriteBatcher {
    * the two go out in one writev. Copying 1 MiB attachments into a fresh frame buffer was one of
    * the allocations whose garbage collection dominated the large-frame rows of the bench.
    */
-  write(socket: Socket, header: Buffer | undefined, body: Buffer): void {
+  write(socket: Socket, header: Buffer | undefined, body: Frame): void {
+    if (body instanceof GatherFrame) {
+      // A message whose large attachments are the sender's own bytes: written where they are.
+      this.writeParts(socket, header === undefined ? body.parts : [header, ...body.parts]);
+      return;
+    }
     if (header === undefined) {
       this.writeFrame(socket, body);
       return;
@@ -39,14 +45,20 @@ export class WriteBatcher {
       this.writeFrame(socket, Buffer.concat([header, body], header.length + body.length));
       return;
     }
+    this.writeParts(socket, [header, body]);
+  }
+
+  /** One frame in several pieces, held together by the cork so they leave in one writev. */
+  private writeParts(socket: Socket, parts: readonly Uint8Array[]): void {
     const corkedHere = this.corked !== socket;
     if (corkedHere) socket.cork();
-    socket.write(header);
-    this.writeFrame(socket, body);
+    const last = parts.length - 1;
+    for (let index = 0; index < last; index++) socket.write(parts[index]!);
+    this.writeFrame(socket, parts[last]!);
     if (corkedHere) socket.uncork();
   }
 
-  private writeFrame(socket: Socket, frame: Buffer): void {
+  private writeFrame(socket: Socket, frame: Uint8Array): void {
     if (!this.burst.active) {
       socket.write(frame);
       this.startBurst();
