@@ -1,4 +1,5 @@
 // The library API, imported from the built package as a team adding its own message types would.
+import { spawn } from 'node:child_process';
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -463,5 +464,63 @@ describe.each(['dgram', 'stream'] as TransportName[])('createServer over %s', (t
     const held = c.request('echo', { text: 'two' }, { timeoutMs: 100, retries: 50 });
     await s.resume();
     await expect(held).resolves.toEqual({ text: 'two' });
+  });
+});
+
+describe('createServer over stream: tuning passed to the transport', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** Holds this process's event loop until `done`, 5 ms at a time; throws after `limitMs`. */
+  function holdLoopUntil(done: () => boolean, limitMs: number): void {
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    const started = Date.now();
+    while (!done()) {
+      if (Date.now() - started > limitMs) throw new Error(`still waiting after ${limitMs} ms`);
+      Atomics.wait(sleeper, 0, 0, 5);
+    }
+  }
+
+  /**
+   * Connections a server with `acceptsPerTurn` has taken one turn after 12 arrived at once: a child
+   * connects them while this loop is held, so all 12 wait in the listener's backlog.
+   */
+  async function takenInOneTurn(acceptsPerTurn: number | undefined): Promise<number> {
+    const temp = makeTempDir();
+    cleanups.push(temp.cleanup);
+    const path = join(temp.dir, 's.sock');
+    const marker = join(temp.dir, 'connected');
+    const s = createServer({
+      transport: 'stream',
+      socket: path,
+      ...(acceptsPerTurn ? { acceptsPerTurn } : {}),
+    });
+    await s.start();
+    cleanups.push(() => s.stop(1_000));
+    const script = `const net = require('node:net'); const fs = require('node:fs'); let open = 0;
+      for (let i = 0; i < 12; i++) net.connect(process.argv[1]).on('connect', () => {
+        if (++open === 12) fs.writeFileSync(process.argv[2], 'connected'); }).on('error', () => process.exit(1));
+      setInterval(() => {}, 60000);`;
+    const child = spawn(process.execPath, ['-e', script, path, marker], { stdio: 'ignore' });
+    cleanups.push(() => {
+      child.kill();
+    });
+    return new Promise<number>((resolve, reject) => {
+      setTimeout(() => {
+        try {
+          holdLoopUntil(() => existsSync(marker), 30_000);
+          setImmediate(() => resolve(s.stats().openConnections));
+        } catch (error) {
+          reject(error);
+        }
+      }, 0);
+    });
+  }
+
+  it('acceptsPerTurn: 1 takes one waiting connection a turn, the default 16 takes them all', async () => {
+    expect(await takenInOneTurn(1)).toBe(1);
+    expect(await takenInOneTurn(undefined)).toBe(12);
   });
 });

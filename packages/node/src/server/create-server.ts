@@ -51,6 +51,12 @@ export interface CreateServerOptions<R extends MessageRegistry = BuiltinMessages
   maxConnections?: number;
   /** Stream only: a connection holding half a frame this long without new bytes is dropped (default 10 s). */
   idleTimeoutMs?: number;
+  /** Stream only: reading a client's requests pauses while this many reply bytes wait for it (default 4 MiB). */
+  writeHighWaterBytes?: number;
+  /** Stream only: each connection's kernel send buffer asked for (default 1 MiB; 0 keeps the kernel's). */
+  sendBufferBytes?: number;
+  /** Stream only: most waiting connections taken in one turn of the event loop (default 16; 1 is libuv's own). */
+  acceptsPerTurn?: number;
   /**
    * The message types served (default the built-in four). Built-in handlers are registered for the
    * built-in types the registry holds; every other type needs `.handle(type, handler)`.
@@ -141,6 +147,7 @@ class Server<R extends MessageRegistry> implements UdsipcServer<R> {
       codec: this.codec,
       mode: this.mode,
       ...this.streamLimits,
+      ...(this.transport === 'stream' ? streamTuning(options) : {}),
       onEvent: this.events.transport,
     });
     this.path = this.serverTransport.path;
@@ -248,4 +255,15 @@ export function createServer<R extends MessageRegistry = BuiltinMessages>(
   options: CreateServerOptions<R> = {},
 ): UdsipcServer<R> {
   return new Server<R>(options);
+}
+
+type StreamTuning = Pick<CreateServerOptions, 'writeHighWaterBytes' | 'sendBufferBytes' | 'acceptsPerTurn'>;
+
+/** The stream transport's tuning a caller set (unset ones keep the transport's defaults). */
+function streamTuning(options: StreamTuning): StreamTuning {
+  const tuning: StreamTuning = {};
+  if (options.writeHighWaterBytes !== undefined) tuning.writeHighWaterBytes = options.writeHighWaterBytes;
+  if (options.sendBufferBytes !== undefined) tuning.sendBufferBytes = options.sendBufferBytes;
+  if (options.acceptsPerTurn !== undefined) tuning.acceptsPerTurn = options.acceptsPerTurn;
+  return tuning;
 }
