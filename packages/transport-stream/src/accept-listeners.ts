@@ -65,9 +65,11 @@ export class AcceptListeners {
   /** Stops the extra listeners; the connections they accepted stay open. */
   close(): Promise<void> {
     this.closes++;
-    const closing = this.servers
-      .splice(0)
-      .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-    return Promise.all(closing).then(() => {});
+    return Promise.all(this.servers.splice(0).map(closeListening)).then(() => {});
   }
+}
+
+/** Stops `server` taking connections; settles once it has (those it accepted stay open). */
+export function closeListening(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -27,7 +27,7 @@ import {
   jsonCodec,
 } from '@udsipc/protocol';
 import { describeSocket, type SendBuffer } from '@udsipc/sys';
-import { AcceptListeners } from './accept-listeners.js';
+import { AcceptListeners, closeListening } from './accept-listeners.js';
 import { peerCredentials } from './peer-credentials.js';
 import { probeStreamSocket } from './probe-socket.js';
 import { enlargeSendBuffer, STREAM_SEND_BUFFER_BYTES } from './send-buffer.js';
@@ -318,9 +318,7 @@ export class StreamServerTransport implements ServerTransport {
     this.server = undefined;
     // Every listener of the socket: one left open would go on taking connections.
     const extras = this.extraListeners.close();
-    const primary = server
-      ? new Promise<void>((resolve) => server.close(() => resolve()))
-      : Promise.resolve();
+    const primary = server ? closeListening(server) : Promise.resolve();
     return Promise.all([extras, primary]).then(() => {});
   }
 
