@@ -17,6 +17,7 @@ import {
 import type { TransportName } from '@udsipc/protocol';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import { holdLoopUntil } from '../../../scripts/test-support/hold-loop.mjs';
 import { makeTempDir } from './helpers.js';
 
 const messages = {
@@ -472,16 +473,6 @@ describe('createServer over stream: tuning passed to the transport', () => {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-
-  /** Holds this process's event loop until `done`, 5 ms at a time; throws after `limitMs`. */
-  function holdLoopUntil(done: () => boolean, limitMs: number): void {
-    const sleeper = new Int32Array(new SharedArrayBuffer(4));
-    const started = Date.now();
-    while (!done()) {
-      if (Date.now() - started > limitMs) throw new Error(`still waiting after ${limitMs} ms`);
-      Atomics.wait(sleeper, 0, 0, 5);
-    }
-  }
 
   /**
    * Connections a server with `acceptsPerTurn` has taken one turn after 12 arrived at once: a child

@@ -6,21 +6,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { holdLoopUntil } from '../../../scripts/test-support/hold-loop.mjs';
 import { makeTempDir } from '../../../scripts/test-support/temp-dir.mjs';
 import { StreamServerTransport } from '../src/stream-server.js';
 
 const BURST_CLIENT = fileURLToPath(new URL('./fixtures/connect-burst.mjs', import.meta.url));
 const CONNECTIONS = 40;
-
-/** Holds this process's event loop until `done`, sleeping 5 ms at a time; throws after `limitMs`. */
-function holdLoopUntil(done: () => boolean, limitMs: number): void {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  const started = Date.now();
-  while (!done()) {
-    if (Date.now() - started > limitMs) throw new Error(`still waiting after ${limitMs} ms`);
-    Atomics.wait(sleeper, 0, 0, 5);
-  }
-}
 
 describe('stream server: a burst of connections', () => {
   let cleanup: (() => void) | undefined;
