@@ -71,8 +71,8 @@ export const STREAM_SERVER_DEFAULTS = {
  * read of node's 64 KiB buffer's worth of requests). Counted in frames delivered, not bytes read:
  * the chunks of a frame still arriving cost a copy, not a handler, and yielding after each 64 KiB
  * chunk spread a 1 MiB frame over 16 turns, its chunks surviving the young generation's scavenges
- * and freed only by mark-compact collections (50-90 per 400 1 MiB echoes, against 20-25 when the
- * frame is gathered in the turns libuv gives it: 32 reads of 64 KiB at most, uv__read).
+ * and freed only by mark-compact collections (41-66 per 400 1 MiB echoes with 8 in flight, against
+ * 30-42 when the frame is gathered in the turns libuv gives it: 32 reads of 64 KiB at most, uv__read).
  */
 const READ_SLICE_BYTES = 64 * 1024;
 
