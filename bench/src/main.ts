@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { OptionError } from '@udsipc/cli-options';
 import { renderChart } from './chart.js';
+import { layerTable } from './layer-rows.js';
 import { describeMachine } from './machine.js';
 import { type CliOptions, parseCli, USAGE } from './options.js';
 import { type BenchProfile, FULL_PROFILE, isPeer, QUICK_PROFILE } from './plan.js';
@@ -80,6 +81,21 @@ function report(results: BenchResults, outDir: string): string {
       scaleTable(results.scale),
     );
   }
+  if (results.layer.length > 0) {
+    sections.push(
+      '',
+      `Layer floor: udsipc's request/reply layer alone, in one process, no socket (RpcServer with the daemon's echo`,
+      `handler, RpcClient, the JSON codec; ${results.profile.layer.count} requests a part after as many to warm up).`,
+      'µs = CPU µs a request: srv layer = decode, replay memory, validation, handler, encode; pair layer = client and',
+      "server, 64 in flight. NDJSON JSON = all the NDJSON baseline does a message besides its sockets: its server's",
+      "JSON.parse + JSON.stringify of the line, pair = with its client's. ×JSON = layer ÷ that JSON.",
+      `w64 ×base ≤: the best udsipc's w64 row could reach against its baseline in this run. At 64 in flight the rows`,
+      `keep the ${results.machine.nproc} cores busy, so the baseline spends at most cores ÷ its w64 rate a message; udsipc needs its`,
+      'socket work at least, plus the pair layer in place of its JSON (raw nats.js has none). A target above it',
+      'cannot be met by a faster transport, only by a cheaper layer.',
+      layerTable(results.layer, results.rows, results.machine.nproc),
+    );
+  }
   if (results.restart.length > 0) {
     const { processes, clientsPerProcess, window, downMs } = results.profile.restart;
     sections.push(
@@ -136,6 +152,7 @@ function brokenRows(results: BenchResults): string[] {
       .filter((row) => row.runs.length === 0 && !row.skipped && !isPeer(row.transport))
       .map((row) => `${row.label} ${row.payload.label}`),
     ...results.scale.filter((row) => row.runs.length === 0).map((row) => `scale ${row.label}`),
+    ...results.layer.filter((row) => row.runs.length === 0).map((row) => `layer floor ${row.label}`),
     ...results.restart
       .filter((row) => !row.skipped && row.runs.length === 0)
       .map((row) => `restart ${row.mode} ${row.afterRestart}`),

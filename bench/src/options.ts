@@ -36,7 +36,8 @@ const BENCH_OPTIONS = {
 udsipc-dgram, peer-zeromq, peer-node-ipc, raw-nats, udsipc-nats,
 scale-udsipc-dgram, scale-udsipc-stream, scale-raw-dgram, scale-net-ndjson,
 restart-dgram, restart-stream, restart-full-dgram, restart-full-stream,
-migration-dgram, migration-stream, migration-load-dgram, migration-load-stream;
+migration-dgram, migration-stream, migration-load-dgram, migration-load-stream,
+layer;
 a family before a dash selects all of it (c, udsipc, peer, scale, restart,
 restart-full, migration, migration-load), and
 nats selects raw-nats and udsipc-nats`,
@@ -75,8 +76,9 @@ a raw unix-dgram echo and the peers a user might pick instead, zeromq (Dealer/Ro
 and node-ipc (each SKIPPED with the reason when it cannot be loaded here), and udsipc over NATS
 against raw nats.js request/reply, both through a nats-server the bench starts on 127.0.0.1
 (SKIPPED with the reason without one; 64 B and 4 KiB only); then 1,000 clients against one
-server; then how soon clients waiting through a graceful restart are answered; then the
-live-migration pause, idle and under load. Each row: a fresh server process, its client in
+server; then the layer floor (what udsipc's request/reply layer alone costs a request, in one
+process without a socket, against the NDJSON baseline's JSON); then how soon clients waiting
+through a graceful restart are answered; then the live-migration pause, idle and under load. Each row: a fresh server process, its client in
 another process, warm-up excluded, median of N runs [min–max], ratios to the matching baseline,
 to the C program and to each peer, and the CPU µs per message of server and client. Payloads:
 64 B, 4 KiB, and 60 KiB (datagram) or 1 MiB (stream) of JSON text; the udsipc rows also send the

@@ -253,6 +253,8 @@ export interface BenchProfile {
    * one's start; every client must have had `progress` replies before the old server is stopped.
    */
   restart: { processes: number; clientsPerProcess: number; window: number; progress: number; downMs: number };
+  /** The layer floor: echo text sizes, and requests measured per part of each run (layer-floor.ts). */
+  layer: { sizes: number[]; count: number };
 }
 
 /**
@@ -300,6 +302,8 @@ export const FULL_PROFILE: Omit<BenchProfile, 'runs'> = {
   // request's back-off (@udsipc/core DEFAULT_RETRY_BACKOFF: 25 ms doubling, jittered) has
   // grown past 100 ms, so only a client that notices the new socket at once can meet the target.
   restart: { processes: 4, clientsPerProcess: 25, window: 4, progress: 20, downMs: 500 },
+  // The small and medium payloads, whose rows are bound by CPU a message; ~1 s a run.
+  layer: { sizes: [64, 4096], count: 20_000 },
 };
 
 /**
@@ -334,6 +338,7 @@ export const QUICK_PROFILE: Omit<BenchProfile, 'runs'> = {
   // Neither runs with --quick (they take seconds a run); kept for the shape of the results.
   migrationLoad: FULL_PROFILE.migrationLoad,
   restart: FULL_PROFILE.restart,
+  layer: { sizes: [64], count: 500 },
 };
 
 function phaseSpec(name: PhaseName, window: number, bounds: { maxCount: number; maxMs: number }): PhaseSpec {

@@ -5,6 +5,7 @@ import { buildPingpong } from './c/build.js';
 import { usPerMessage } from './cpu-per-message.js';
 import { formatNumber, formatRate } from './format.js';
 import { largeTargets } from './large-targets.js';
+import { type LayerRow, measureLayerRun, summarizeLayer } from './layer-rows.js';
 import { type MachineInfo, machineInfo, roundedLoad } from './machine.js';
 import {
   describeMigrationRun,
@@ -62,6 +63,7 @@ export const SELECTABLE = [
   'migration-stream',
   'migration-load-dgram',
   'migration-load-stream',
+  'layer',
 ] as const;
 export type Selectable = (typeof SELECTABLE)[number];
 
@@ -80,14 +82,14 @@ export function selected(name: Selectable, only: readonly string[] | undefined):
 
 export interface BenchResults {
   /**
-   * 5: the NATS rows (kind "nats": udsipc-nats and raw-nats through a nats-server the bench
+   * 6: the layer floor (layer rows, layer-floor.ts). 5: the NATS rows (kind "nats": udsipc-nats and raw-nats through a nats-server the bench
    * starts, SKIPPED without one) and their targets. 4: the attachment payload (udsipc rows of payload.id "attachment"; every payload has an
    * `attachment` flag), targets for the large and attachment payloads. 3: CPU per message (runs'
    * serverCpu/clientCpu, phases' cpuTicks, summaries' µs/msg), the peer rows (skipped when they
    * cannot run), the background load. 2: phases carry minMeasured/capMs,
    * migration rows loaded/label and more fields, restart rows.
    */
-  schema: 5;
+  schema: 6;
   startedAt: string;
   elapsedS: number;
   machine: MachineInfo;
@@ -99,6 +101,7 @@ export interface BenchResults {
   skipped: { name: string; reason: string }[];
   rows: RowResult[];
   scale: ScaleRow[];
+  layer: LayerRow[];
   restart: RestartRow[];
   migration: MigrationRow[];
   targets: TargetCheck[];
@@ -191,7 +194,7 @@ export async function runBench(
     const measured = await measureEverything(ctx, profile, only, rows, say, broker);
     machine.loadAtEnd = roundedLoad();
     return {
-      schema: 5,
+      schema: 6,
       startedAt: new Date(started).toISOString(),
       elapsedS: Math.round((Date.now() - started) / 100) / 10,
       machine,
@@ -278,7 +281,7 @@ async function measureEverything(
   rows: RowResult[],
   say: Progress,
   broker: NatsBroker | undefined,
-): Promise<Pick<BenchResults, 'scale' | 'restart' | 'migration'>> {
+): Promise<Pick<BenchResults, 'scale' | 'layer' | 'restart' | 'migration'>> {
   for (let run = 1; run <= profile.runs; run++) {
     for (const row of rows) {
       if (row.skipped) continue;
@@ -333,9 +336,45 @@ async function measureEverything(
   }
   for (const row of scale) row.summary = summarizeScale(row.runs);
 
+  const layer = await runLayerRows(profile, only, say);
   const restart = await runRestartRows(ctx, profile, only, say);
   const migration = await runMigrationRows(ctx, profile, only, say);
-  return { scale, restart, migration };
+  return { scale, layer, restart, migration };
+}
+
+/** The layer floor, one row per payload size, `runs` times each, interleaved by run. */
+async function runLayerRows(
+  profile: BenchProfile,
+  only: readonly string[] | undefined,
+  say: Progress,
+): Promise<LayerRow[]> {
+  if (!selected('layer', only)) return [];
+  const rows: LayerRow[] = profile.layer.sizes.map((size) => ({
+    size,
+    label: size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
+    runs: [],
+    failures: [],
+    summary: summarizeLayer([]),
+  }));
+  for (let run = 1; run <= profile.runs; run++) {
+    for (const row of rows) {
+      const name = `run ${run}/${profile.runs} · layer floor · ${row.label}`;
+      try {
+        const sample = await measureLayerRun({ size: row.size, count: profile.layer.count });
+        row.runs.push(sample);
+        say(
+          `${name} · µs a request: server layer ${formatNumber(sample.serverUs)}, client + server ` +
+            `${formatNumber(sample.pairUs)}; NDJSON's JSON ${formatNumber(sample.ndjsonServerUs)} / ` +
+            `${formatNumber(sample.ndjsonPairUs)}`,
+        );
+      } catch (error) {
+        row.failures.push(message(error));
+        say(`${name} · FAILED: ${message(error)}`);
+      }
+    }
+  }
+  for (const row of rows) row.summary = summarizeLayer(row.runs);
+  return rows;
 }
 
 const MODES = ['dgram', 'stream'] as const;

@@ -9,11 +9,13 @@
  *   node dist/worker.js peer-probe peer-zeromq|peer-node-ipc
  *   node dist/worker.js scale-client SCALE_SPEC_JSON
  *   node dist/worker.js load-client LOAD_SPEC_JSON
+ *   node dist/worker.js layer-floor LAYER_SPEC_JSON
  *
  * Servers print "ready" once bound and serve until killed. Clients print one JSON line with their
  * results and exit. Each role's module is imported on its own, so a baseline or peer server loads
  * nothing of udsipc (its memory is its own). peer-probe prints what it found, or fails with why.
  */
+import type { LayerSpec } from './layer-floor.js';
 import type { LoadClientSpec } from './load-client.js';
 import type { ClientSpec, NatsTarget, PeerId } from './plan.js';
 import type { ScaleClientSpec } from './scale-client.js';
@@ -92,6 +94,11 @@ async function main(role: string | undefined, argument: string | undefined): Pro
       const transport =
         role === 'udsipc-stream-client' ? 'stream' : role === 'udsipc-dgram-client' ? 'dgram' : 'nats';
       print(await runUdsipcClient(transport, JSON.parse(argument) as ClientSpec));
+      return;
+    }
+    case 'layer-floor': {
+      const { runLayerFloor } = await import('./layer-floor.js');
+      print(await runLayerFloor(JSON.parse(argument) as LayerSpec));
       return;
     }
     case 'scale-client': {

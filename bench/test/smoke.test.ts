@@ -39,6 +39,16 @@ interface Results {
   }[];
   scale: { target: string; summary: CpuFigures & { msgsPerSec?: Spread; serverRssMiB?: Spread } }[];
   migration: { mode: string; skipped?: string }[];
+  layer: {
+    size: number;
+    failures: string[];
+    runs: {
+      serverUs: number;
+      pairUs: number;
+      ndjsonServerUs: number;
+      ndjsonPairUs: number;
+    }[];
+  }[];
   targets: { id: string; status: string; detail: string }[];
   elapsedS: number;
 }
@@ -137,7 +147,7 @@ describe('pnpm bench --quick', () => {
     expect(run.stderr).toMatch(/run 1\/1 · udsipc dgram · 64 B · pp .* µs\/msg srv [\d.]+ cli [\d.]+/);
 
     const results = JSON.parse(readFileSync(join(out, 'bench-results.json'), 'utf8')) as Results;
-    expect(results.schema).toBe(5);
+    expect(results.schema).toBe(6);
     expect(results.options.load).toBe(0);
     expect(results.rows.length).toBe(withC ? 12 : 10);
     for (const { transport, bytes } of ATTACHMENT_ROWS) {
@@ -192,6 +202,20 @@ describe('pnpm bench --quick', () => {
       expect(row.summary.clientUsPerMsg?.median, row.target).toBeGreaterThanOrEqual(0);
     }
     expect(results.migration.every((row) => row.skipped === 'not run with --quick')).toBe(true);
+    // The layer floor: its one 64 B row measured (the worker checks every request was answered),
+    // and its line, whose bound against net NDJSON comes from the 64 B row of this run.
+    expect(results.layer.map((row) => row.size)).toEqual([64]);
+    const [floor] = results.layer[0]!.runs;
+    expect(results.layer[0]!.failures).toEqual([]);
+    for (const figure of ['serverUs', 'pairUs', 'ndjsonServerUs', 'ndjsonPairUs'] as const) {
+      expect(floor?.[figure], figure).toBeGreaterThan(0);
+    }
+    // Both sides of a request cost more than the server's side alone.
+    expect(floor!.pairUs).toBeGreaterThan(floor!.serverUs);
+    expect(table).toMatch(/^Layer floor: udsipc's request\/reply layer alone/m);
+    expect(table).toMatch(
+      /^64 B +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+× +[\d.]+× +[\d.]+× +[\d.]+× /m,
+    );
     for (const target of results.targets) {
       if (LARGE_TARGETS.includes(target.id)) {
         expect(target.status, target.id).toBe('N/A');
