@@ -85,7 +85,7 @@ function report(results: BenchResults, outDir: string): string {
     sections.push(
       '',
       `Layer floor: udsipc's request/reply layer alone, in one process, no socket (RpcServer with the daemon's echo`,
-      `handler, RpcClient, the JSON codec; ${results.profile.layer.count} requests a part after as many to warm up).`,
+      `handler, RpcClient, the JSON codec; ${results.profile.layer.count.toLocaleString('en-US')} requests a part after as many to warm up).`,
       'µs = CPU µs a request: srv layer = decode, replay memory, validation, handler, encode; pair layer = client and',
       "server, 64 in flight. NDJSON JSON = all the NDJSON baseline does a message besides its sockets: its server's",
       "JSON.parse + JSON.stringify of the line, pair = with its client's. ×JSON = layer ÷ that JSON.",

@@ -210,11 +210,9 @@ describe('pnpm bench --quick', () => {
     for (const figure of ['serverUs', 'pairUs', 'ndjsonServerUs', 'ndjsonPairUs'] as const) {
       expect(floor?.[figure], figure).toBeGreaterThan(0);
     }
-    // Both sides of a request cost more than the server's side alone.
-    expect(floor!.pairUs).toBeGreaterThan(floor!.serverUs);
     expect(table).toMatch(/^Layer floor: udsipc's request\/reply layer alone/m);
     expect(table).toMatch(
-      /^64 B +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+× +[\d.]+× +[\d.]+× +[\d.]+× /m,
+      /^64 B +[\d.,]+ +[\d.,]+ +[\d.]+ +[\d.]+ +[\d.]+× +[\d.]+× +[\d.]+× +([\d.]+×|—)$/m,
     );
     for (const target of results.targets) {
       if (LARGE_TARGETS.includes(target.id)) {
