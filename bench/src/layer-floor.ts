@@ -116,6 +116,22 @@ async function startServer(): Promise<{ server: RpcServer; transport: InProcessS
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Stops the server after checking it ran the echo handler once for each of `requests` and answered
+ * none with an error: an error path measured instead of the echo would be a floor of nothing.
+ */
+async function stopChecked(server: RpcServer, requests: number): Promise<void> {
+  const { executed, replies, errorsByCode } = server.stats();
+  await server.stop();
+  const errors = Object.entries(errorsByCode);
+  if (executed !== requests || replies !== requests || errors.length > 0) {
+    throw new Error(
+      `layer floor: ${executed} executions and ${replies} replies for ${requests} requests` +
+        (errors.length > 0 ? `, errors ${JSON.stringify(Object.fromEntries(errors))}` : ''),
+    );
+  }
+}
+
+/**
  * The server's layer alone: requests of one client, encoded beforehand, handed in 64 at a time (one
  * turn of the event loop each, as a read of a full window would), every reply counted.
  */
@@ -150,8 +166,9 @@ async function serverLayerUs(text: string, count: number): Promise<number> {
   await feed(window(0));
   const measured = window(count);
   const used = await cpuUs(() => feed(measured));
-  await server.stop();
-  if (replies !== 2 * count) throw new Error(`layer floor: ${replies} replies to ${2 * count} requests`);
+  await stopChecked(server, 2 * count);
+  if (replies !== 2 * count)
+    throw new Error(`layer floor: ${replies} replies reached the peer, not ${2 * count}`);
   return used / count;
 }
 
@@ -178,7 +195,7 @@ async function pairLayerUs(text: string, count: number): Promise<number> {
   await loop(count);
   const used = await cpuUs(() => loop(count));
   await client.close();
-  await server.stop();
+  await stopChecked(server, 2 * count);
   return used / count;
 }
 
