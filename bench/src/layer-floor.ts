@@ -1,11 +1,12 @@
-import { RpcClient, RpcServer } from '@udsipc/core';
-import type {
-  ClientTransport,
-  FrameListener,
-  LinkFailureListener,
-  ServerPeer,
-  ServerTransport,
-} from '@udsipc/core/transport';
+import {
+  type ClientTransport,
+  type FrameListener,
+  type LinkFailureListener,
+  RpcClient,
+  RpcServer,
+  type ServerPeer,
+  type ServerTransport,
+} from '@udsipc/core';
 import { builtinHandlers } from '@udsipc/node';
 import { createRequestIdGenerator, type Frame, flatFrame, jsonCodec } from '@udsipc/protocol';
 
