@@ -44,12 +44,17 @@ export interface LayerSample {
 const WINDOW = 64;
 const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** CPU µs (user + system) spent by `work`, which must settle once all its requests are answered. */
+/** CPU µs (user + system) this process spent since `before`. */
+function cpuSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return used.user + used.system;
+}
+
+/** CPU µs spent by `work`, which must settle once all its requests are answered. */
 async function cpuUs(work: () => Promise<void>): Promise<number> {
   const before = process.cpuUsage();
   await work();
-  const used = process.cpuUsage(before);
-  return used.user + used.system;
+  return cpuSince(before);
 }
 
 /** A server transport that is no socket: RpcServer's frames are handed in by the measuring code. */
@@ -219,8 +224,7 @@ function ndjsonUs(text: string, count: number): { server: number; pair: number }
   const time = (work: () => void) => {
     const before = process.cpuUsage();
     work();
-    const used = process.cpuUsage(before);
-    return (used.user + used.system) / count;
+    return cpuSince(before) / count;
   };
   const figures = { server: time(server), pair: time(pair) };
   if (sink === 0) throw new Error('layer floor: the NDJSON lines were empty');

@@ -2,8 +2,8 @@ import { formatNumber, formatRatio, range } from './format.js';
 import type { LayerSample, LayerSpec } from './layer-floor.js';
 import { lastJsonLine, outputOf, start } from './processes.js';
 import { type RowResult, WORKER_SCRIPT } from './rows.js';
-import { type Spread, spread } from './stats.js';
-import { type Column, renderTable } from './table.js';
+import { ratio, type Spread, spread } from './stats.js';
+import { type Column, failureNotes, renderTable } from './table.js';
 
 /**
  * The layer-floor rows: one per payload size, each run a fresh process (worker.js layer-floor), so
@@ -93,30 +93,23 @@ export function layerTable(layer: LayerRow[], rows: RowResult[], cores: number):
     { header: 'nats w64 ×base ≤' },
     { header: 'notes', align: 'left' },
   ];
-  const us = (value: number) => formatNumber(value);
   const body = layer.map((row) => {
     const { serverUs, pairUs, ndjsonServerUs, ndjsonPairUs } = row.summary;
     const ndjsonRate = baselineRate(rows, 'net-ndjson', row.size);
-    const notes = [
-      row.runs.length === 0 ? `FAILED: ${row.failures[0] ?? 'no run completed'}` : '',
-      row.runs.length > 0 && row.failures.length > 0 ? `${row.failures.length} run(s) failed` : '',
-    ].filter(Boolean);
-    const ratioOf = (a: Spread | undefined, b: Spread | undefined) =>
-      a && b && b.median > 0 ? a.median / b.median : undefined;
     return [
       row.label,
       formatNumber(serverUs?.median),
-      range(serverUs, us),
+      range(serverUs, formatNumber),
       formatNumber(pairUs?.median),
-      range(pairUs, us),
+      range(pairUs, formatNumber),
       formatNumber(ndjsonServerUs?.median),
       formatNumber(ndjsonPairUs?.median),
-      formatRatio(ratioOf(serverUs, ndjsonServerUs)),
-      formatRatio(ratioOf(pairUs, ndjsonPairUs)),
+      formatRatio(ratio(serverUs?.median, ndjsonServerUs?.median)),
+      formatRatio(ratio(pairUs?.median, ndjsonPairUs?.median)),
       formatRatio(w64Bound(ndjsonRate, cores, ndjsonPairUs?.median, pairUs?.median)),
       // raw nats.js echoes bytes: no JSON of its own to set against the layer.
       formatRatio(w64Bound(baselineRate(rows, 'raw-nats', row.size), cores, 0, pairUs?.median)),
-      notes.join(', '),
+      failureNotes(row).join(', '),
     ];
   });
   return renderTable(columns, body);

@@ -69,11 +69,19 @@ function phaseNotes(row: RowResult, phases: PhaseName[]): string[] {
   return phases.map((phase) => unmeasuredNote(row, phase) ?? '').filter(Boolean);
 }
 
+/**
+ * What a row's failed runs say in its notes: FAILED with the first reason when no run completed,
+ * else how many failed (none when all completed). Every table with rows of runs says it alike.
+ */
+export function failureNotes(row: { runs: readonly unknown[]; failures: readonly string[] }): string[] {
+  if (row.runs.length === 0) return [`FAILED: ${row.failures[0] ?? 'no run completed'}`];
+  return row.failures.length > 0 ? [`${row.failures.length} run(s) failed`] : [];
+}
+
 function status(row: RowResult): string {
   if (row.skipped) return `SKIPPED: ${row.skipped}`;
-  if (row.runs.length === 0) return `FAILED: ${row.failures[0] ?? 'no run completed'}`;
-  const notes: string[] = [];
-  if (row.failures.length > 0) notes.push(`${row.failures.length} run(s) failed`);
+  const notes = failureNotes(row);
+  if (row.runs.length === 0) return notes.join(', ');
   if (row.summary.errors > 0) notes.push(`${row.summary.errors} errors`);
   return [...notes, ...phaseNotes(row, ['pingpong'])].join(', ');
 }
@@ -188,11 +196,7 @@ export function scaleTable(rows: ScaleRow[]): string {
   const body = rows.map((row) => {
     const baseTarget = SCALE_BASELINE[row.target];
     const base = rows.find((other) => other.target === baseTarget)?.summary.msgsPerSec?.median;
-    const notes = [
-      row.runs.length === 0 ? `FAILED: ${row.failures[0] ?? 'no run completed'}` : '',
-      row.runs.length > 0 && row.failures.length > 0 ? `${row.failures.length} run(s) failed` : '',
-      row.summary.errors > 0 ? `${row.summary.errors} errors` : '',
-    ].filter(Boolean);
+    const notes = [...failureNotes(row), ...(row.summary.errors > 0 ? [`${row.summary.errors} errors`] : [])];
     return [
       row.label,
       `${row.clients} (${row.processes}×${row.clients / row.processes})`,
